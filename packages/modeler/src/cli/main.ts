@@ -1,0 +1,95 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { cleanCommand } from '../commands/clean-command.js';
+import { compileCommand } from '../commands/compile-command.js';
+import { debugCommand } from '../commands/debug-command.js';
+import { initCommand } from '../commands/init-command.js';
+import { lsCommand } from '../commands/ls-command.js';
+import { runCommand } from '../commands/run-command.js';
+import { ReelError } from '../errors/index.js';
+import { printErrors, processOutput, type Output } from './output.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function threadsOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
+  return n;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(/\s+/).filter(Boolean)];
+
+/** Runs the `model` CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], output: Output = processOutput, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('model')
+    .description('Reel modeler: compile and run SQL models on PostgreSQL')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
+    .showSuggestionAfterError(true);
+
+  const common = (command: Command) =>
+    command
+      .option('--project-dir <dir>', 'the project folder (default: current folder)')
+      .option('--target <name>', 'a target from profiles.yml (default: DATABASE_URL, then the profile default, then embedded)')
+      .option('--profiles-dir <dir>', 'folder holding profiles.yml')
+      .option('--vars <yaml>', "override project vars, e.g. '{start_date: 2024-01-01}'");
+  const selection = (command: Command) =>
+    command
+      .option('-s, --select <selectors...>', 'nodes to include: name, +name, name+, tag:x, path:dir', collect)
+      .option('--exclude <selectors...>', 'nodes to leave out', collect);
+  const running = (command: Command) =>
+    command
+      .addOption(new Option('--threads <n>', 'parallel connections').argParser(threadsOption))
+      .option('--no-format', 'write compiled SQL as rendered, without sql-formatter');
+
+  for (const name of ['run', 'test', 'seed', 'build'] as const) {
+    const descriptions = {
+      run: 'build the selected models',
+      test: 'run the selected data tests',
+      seed: 'load the CSV seeds with COPY',
+      build: 'seeds, models and tests in DAG order; a failure skips everything downstream',
+    };
+    const command = running(selection(common(program.command(name).description(descriptions[name]))));
+    if (name !== 'test') command.option('--full-refresh', 'rebuild incremental models and seeds from scratch');
+    command.action(async (opts) => {
+      exitCode = await runCommand({ ...opts, env, command: name }, output);
+    });
+  }
+  selection(common(program.command('compile').description('render, check and write target/compiled and target/manifest.json (no database)')))
+    .option('--no-format', 'write compiled SQL as rendered, without sql-formatter')
+    .action(async (opts) => {
+      exitCode = await compileCommand({ ...opts, env }, output);
+    });
+  selection(common(program.command('ls').alias('list').description('list the selected nodes')))
+    .addOption(new Option('--resource-type <type>', 'only this kind').choices(['model', 'seed', 'test', 'source', 'exposure']))
+    .addOption(new Option('--output <format>', 'how to print each node').choices(['selector', 'name', 'path', 'json']))
+    .action(async (opts) => {
+      exitCode = await lsCommand({ ...opts, env }, output);
+    });
+  common(program.command('debug').description('show the project and target in use, and test the connection')).action(async (opts) => {
+    exitCode = await debugCommand({ ...opts, env }, output);
+  });
+  common(program.command('clean').description('delete target/ (the clean-targets)')).action(async (opts) => {
+    exitCode = await cleanCommand({ ...opts, env }, output);
+  });
+  program
+    .command('init')
+    .argument('<dir>', 'folder for the new project')
+    .description('create a starter project')
+    .action(async (dir: string) => {
+      exitCode = await initCommand(dir, output);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    printErrors(output, error);
+    if (error instanceof ReelError) return error.code.startsWith('connect') || error.name === 'ConnectionError' || error.name === 'ExecutionError' ? EXIT.failed : EXIT.usage;
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYamlText } from 'yaml';
+import { compileOrThrow, type CompiledProject } from '../compile.js';
+import { UsageError } from '../errors/index.js';
+import { resolveTarget, type ResolvedTarget } from '../execute/connection/resolve-target.js';
+import { PROJECT_FILE } from '../load/project-file.js';
+
+/** Options every command shares. */
+export interface CommonOptions {
+  readonly projectDir?: string;
+  readonly target?: string;
+  readonly profilesDir?: string;
+  /** `--vars` as YAML or JSON text. */
+  readonly vars?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CommandContext {
+  readonly root: string;
+  readonly target: ResolvedTarget;
+  readonly vars: Record<string, unknown>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function commandContext(options: CommonOptions): CommandContext {
+  const root = resolve(options.projectDir ?? process.cwd());
+  const env = options.env ?? process.env;
+  const vars = parseVars(options.vars);
+  const profile = readProfileName(root);
+  const target = resolveTarget({ projectRoot: root, profile, target: options.target, profilesDir: options.profilesDir, env });
+  return { root, target, vars, env };
+}
+
+export async function compileWith(context: CommandContext): Promise<CompiledProject> {
+  return compileOrThrow(context.root, {
+    target: { schema: context.target.schema, schemaPrefix: context.target.schemaPrefix },
+    vars: context.vars,
+    env: context.env,
+  });
+}
+
+function parseVars(text: string | undefined): Record<string, unknown> {
+  if (text === undefined || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = parseYamlText(text);
+  } catch (error) {
+    throw new UsageError('bad-vars', `--vars is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { hint: `write --vars '{key: value, other: 2}'` });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError('bad-vars', '--vars must be a mapping', { hint: `write --vars '{key: value, other: 2}'` });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The profile name, read before the full load so the target can be resolved first. */
+function readProfileName(root: string): string {
+  const path = join(root, PROJECT_FILE);
+  if (!existsSync(path)) return 'default';
+  try {
+    const value = parseYamlText(readFileSync(path, 'utf8')) as { profile?: unknown; name?: unknown } | null;
+    return String(value?.profile ?? value?.name ?? 'default');
+  } catch {
+    // The full load reports the YAML error with its line.
+    return 'default';
+  }
+}

@@ -1,0 +1,47 @@
+import { DependencyGraph } from './graph/dependency-graph.js';
+import type { GraphNode } from './graph/nodes.js';
+import { CompileFailedError, sortErrors, type ReelError } from './errors/index.js';
+import { loadProject, type LoadedProject, type LoadOptions } from './load/load-project.js';
+import { renderProject, type NamingTarget } from './render/render-project.js';
+import { validateSql } from './validate/validate-sql.js';
+
+export interface CompileOptions extends LoadOptions {
+  readonly target: NamingTarget;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A project that compiled without errors: every node with its final SQL, and the graph. */
+export interface CompiledProject {
+  readonly project: LoadedProject;
+  readonly graph: DependencyGraph;
+  readonly target: NamingTarget;
+}
+
+export type CompileResult = { readonly ok: true; readonly compiled: CompiledProject } | { readonly ok: false; readonly errors: readonly ReelError[] };
+
+/**
+ * load → render → graph → validate. Never touches a database. Every error of every stage that
+ * could run is returned together, sorted by file and line.
+ */
+export async function compileProject(root: string, options: CompileOptions): Promise<CompileResult> {
+  const loaded = loadProject(root, options);
+  if (!loaded.project) return { ok: false, errors: sortErrors(loaded.errors) };
+  const errors: ReelError[] = [...loaded.errors];
+  const rendered = await renderProject(loaded.project, { target: options.target, env: options.env });
+  errors.push(...rendered.errors);
+  const built = DependencyGraph.build(rendered.nodes);
+  errors.push(...built.errors);
+  if (built.errors.length > 0) return { ok: false, errors: sortErrors(errors) };
+  const validated = await validateSql(built.graph);
+  errors.push(...validated.errors);
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
+  const final = DependencyGraph.build(validated.nodes as GraphNode[]);
+  return { ok: true, compiled: { project: loaded.project, graph: final.graph, target: options.target } };
+}
+
+/** Like compileProject, but throws CompileFailedError (all errors inside) when anything is wrong. */
+export async function compileOrThrow(root: string, options: CompileOptions): Promise<CompiledProject> {
+  const result = await compileProject(root, options);
+  if (!result.ok) throw new CompileFailedError(result.errors);
+  return result.compiled;
+}

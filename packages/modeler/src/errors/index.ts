@@ -1,0 +1,2 @@
+export * from './reel-error.js';
+export * from './suggest.js';

@@ -1,0 +1,122 @@
+import { ExecutionError } from '../errors/index.js';
+import type { IncrementalStep, MaterializedViewStep, TableStep, ViewStep } from '../plan/steps.js';
+import { quoteIdent, quoteRelation, type Relation } from '../sql/quote.js';
+import { runModelQuery } from './model-query.js';
+import { dropStatement, relationKind, replacePreservingDependents, shadowName } from './relations.js';
+import type { Session } from './session.js';
+
+export interface StepOutcome {
+  readonly status: 'success' | 'pass' | 'warn' | 'fail';
+  readonly message: string;
+  readonly rowsAffected?: number;
+  readonly failures?: number;
+  readonly warnings?: readonly string[];
+}
+
+/** CREATE OR REPLACE when the columns allow it; otherwise replace keeping dependent views. */
+export async function materializeView(session: Session, step: ViewStep): Promise<StepOutcome> {
+  const target = quoteRelation(step.relation);
+  const existing = await relationKind(session, step.relation);
+  if (existing === undefined) {
+    await runModelQuery(session, `create view ${target} as\n`, step.sql);
+    return { status: 'success', message: 'CREATE VIEW' };
+  }
+  if (existing === 'view') {
+    await session.query('savepoint reel_replace');
+    try {
+      await runModelQuery(session, `create or replace view ${target} as\n`, step.sql);
+      await session.query('release savepoint reel_replace');
+      return { status: 'success', message: 'CREATE VIEW' };
+    } catch (error) {
+      // 42P16: columns removed, renamed or retyped; CREATE OR REPLACE cannot do that.
+      if ((error as { code?: string }).code !== '42P16' && (error as { code?: string }).code !== '42804') throw error;
+      await session.query('rollback to savepoint reel_replace');
+    }
+  }
+  await replacePreservingDependents(session, step.relation, async () => {
+    await session.query(dropStatement(step.relation, existing));
+    await runModelQuery(session, `create view ${target} as\n`, step.sql);
+  });
+  return { status: 'success', message: 'CREATE VIEW' };
+}
+
+/** Builds into a shadow table, then swaps it in; readers see the old table until commit. */
+export async function materializeTable(session: Session, step: TableStep | MaterializedViewStep): Promise<StepOutcome> {
+  const shadow = shadowName(step.relation, 'new');
+  const isMatview = step.kind === 'materialized-view';
+  const what = isMatview ? 'materialized view' : 'table';
+  await session.query(`drop ${what} if exists ${quoteRelation(shadow)}`);
+  const created = await runModelQuery(session, `create ${what} ${quoteRelation(shadow)} as\n`, step.sql);
+  await swapIn(session, shadow, step.relation, isMatview ? 'materialized view' : 'table');
+  const rows = created.rowCount ?? undefined;
+  return { status: 'success', message: `SELECT ${rows ?? ''}`.trim(), rowsAffected: rows };
+}
+
+async function swapIn(session: Session, shadow: Relation, relation: Relation, what: 'table' | 'materialized view'): Promise<void> {
+  const existing = await relationKind(session, relation);
+  const rename = `alter ${what} ${quoteRelation(shadow)} rename to ${quoteIdent(relation.identifier)}`;
+  if (existing === undefined) {
+    await session.query(rename);
+    return;
+  }
+  await replacePreservingDependents(session, relation, async () => {
+    await session.query(dropStatement(relation, existing));
+    await session.query(rename);
+  });
+}
+
+/** First run (or full refresh): a table. Later runs: merge on unique_key, or append. */
+export async function materializeIncremental(session: Session, step: IncrementalStep): Promise<StepOutcome> {
+  const existing = await relationKind(session, step.relation);
+  if (existing === undefined || existing !== 'table' || step.fullRefresh) {
+    const outcome = await materializeTable(session, { kind: 'table', nodeId: step.nodeId, waitsOn: step.waitsOn, relation: step.relation, sql: step.fullSql });
+    return { ...outcome, message: `${step.fullRefresh ? 'FULL REFRESH' : 'CREATE TABLE'} ${outcome.rowsAffected ?? ''}`.trim() };
+  }
+  const target = quoteRelation(step.relation);
+  const batch = quoteIdent(`${step.relation.identifier}__reel_batch`.slice(0, 63));
+  await runModelQuery(session, `create temporary table ${batch} on commit drop as\n`, step.incrementalSql);
+
+  const targetColumns = await columnNames(session, `${quoteIdent(step.relation.schema)}.${quoteIdent(step.relation.identifier)}`);
+  const batchColumns = await columnNames(session, batch);
+  const shared = targetColumns.filter((c) => batchColumns.includes(c));
+  const warnings: string[] = [];
+  const ignored = batchColumns.filter((c) => !targetColumns.includes(c));
+  if (ignored.length > 0) warnings.push(`new column${ignored.length > 1 ? 's' : ''} ${ignored.join(', ')} not in ${step.relation.identifier}; ignored until --full-refresh`);
+
+  let deleted = 0;
+  if (step.strategy !== 'append' && step.uniqueKey.length > 0) {
+    const missing = step.uniqueKey.filter((k) => !batchColumns.includes(k));
+    if (missing.length > 0) {
+      throw new ExecutionError('unique-key-missing', `unique_key column ${missing.join(', ')} is not in the model's output`, { hint: 'select the key column or change unique_key' });
+    }
+    const keys = step.uniqueKey.map(quoteIdent);
+    const nulls = await session.query<{ n: string }>(`select count(*) as n from ${batch} where ${keys.map((k) => `${k} is null`).join(' or ')}`);
+    const nullCount = Number(nulls.rows[0]!.n);
+    if (nullCount > 0) {
+      throw new ExecutionError('unique-key-null', `${nullCount} new row${nullCount > 1 ? 's have' : ' has'} a NULL unique_key (${step.uniqueKey.join(', ')}); nothing was merged`, {
+        hint: 'filter those rows out in the model (where key is not null) or choose a key that is never null',
+      });
+    }
+    const dupes = await session.query<{ n: string }>(`select count(*) as n from (select 1 from ${batch} group by ${keys.join(', ')} having count(*) > 1) d`);
+    const dupeCount = Number(dupes.rows[0]!.n);
+    if (dupeCount > 0) {
+      throw new ExecutionError('unique-key-duplicate', `${dupeCount} unique_key value${dupeCount > 1 ? 's appear' : ' appears'} more than once among the new rows (${step.uniqueKey.join(', ')}); nothing was merged`, {
+        hint: 'deduplicate the new rows in the model, or widen unique_key',
+      });
+    }
+    const removed = await session.query(`delete from ${target} as t using ${batch} as b where ${keys.map((k) => `t.${k} = b.${k}`).join(' and ')}`);
+    deleted = removed.rowCount ?? 0;
+  }
+  const inserted = await session.query(`insert into ${target} (${shared.map(quoteIdent).join(', ')}) select ${shared.map(quoteIdent).join(', ')} from ${batch}`);
+  const insertedRows = inserted.rowCount ?? 0;
+  const message = step.strategy === 'append' || step.uniqueKey.length === 0 ? `INSERT ${insertedRows}` : `MERGE ${insertedRows} (${insertedRows - deleted} new, ${deleted} updated)`;
+  return { status: 'success', message, rowsAffected: insertedRows, warnings };
+}
+
+async function columnNames(session: Session, relation: string): Promise<string[]> {
+  const result = await session.query<{ attname: string }>(
+    `select attname from pg_catalog.pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+    [relation],
+  );
+  return result.rows.map((r) => r.attname);
+}

@@ -1,0 +1,123 @@
+import type { IncrementalStrategy, Materialization } from '../load/config-schema.js';
+import type { Relation } from '../sql/quote.js';
+import type { SourceMap } from '../render/source-map.js';
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly dataType?: string;
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly tags: readonly string[];
+}
+
+export interface ModelConfig {
+  readonly materialized: Materialization;
+  readonly schema?: string;
+  readonly alias?: string;
+  readonly tags: readonly string[];
+  readonly enabled: boolean;
+  readonly uniqueKey: readonly string[];
+  readonly incrementalStrategy: IncrementalStrategy;
+  readonly fullRefresh?: boolean;
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly persistDocs: { readonly relation: boolean; readonly columns: boolean };
+}
+
+interface NodeBase {
+  readonly uniqueId: string;
+  readonly name: string;
+  /** Project-relative file that defines the node. */
+  readonly file: string;
+  readonly line: number;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly dependsOn: readonly string[];
+}
+
+export interface ModelNode extends NodeBase {
+  readonly kind: 'model';
+  readonly folder: string;
+  readonly config: ModelConfig;
+  readonly relation: Relation;
+  readonly columns: readonly ColumnInfo[];
+  readonly rawSql: string;
+  /** The select statement, refs resolved and ephemeral parents inlined as CTEs. */
+  readonly compiledSql: string;
+  /** For incremental models: the select rendered with is_incremental true. */
+  readonly incrementalSql?: string;
+  readonly sourceMap: SourceMap;
+  readonly incrementalSourceMap?: SourceMap;
+  readonly propertiesFile?: string;
+}
+
+export interface SeedNode extends NodeBase {
+  readonly kind: 'seed';
+  readonly relation: Relation;
+  readonly absolutePath: string;
+  readonly columnTypes: Readonly<Record<string, string>>;
+  readonly delimiter: string;
+  readonly columns: readonly ColumnInfo[];
+  readonly fullRefresh?: boolean;
+}
+
+export interface SourceNode extends NodeBase {
+  readonly kind: 'source';
+  readonly sourceName: string;
+  readonly tableName: string;
+  readonly relation: Relation;
+  readonly columns: readonly ColumnInfo[];
+  readonly loadedAtField?: string;
+  readonly freshness?: unknown;
+}
+
+export interface TestConfig {
+  readonly severity: 'error' | 'warn';
+  readonly warnIf: string;
+  readonly errorIf: string;
+  readonly where?: string;
+  readonly limit?: number;
+  readonly tags: readonly string[];
+  readonly enabled: boolean;
+}
+
+export interface TestNode extends NodeBase {
+  readonly kind: 'test';
+  readonly testType: 'generic' | 'singular';
+  /** `unique`, `not_null`, a user generic test's name, or the singular test's file name. */
+  readonly testName: string;
+  /** The model, seed or source the test is declared on. */
+  readonly attachedTo?: string;
+  readonly columnName?: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly config: TestConfig;
+  /** A query returning the failing rows. */
+  readonly sql: string;
+  readonly rawSql: string;
+  readonly sourceMap?: SourceMap;
+}
+
+export interface ExposureNode extends NodeBase {
+  readonly kind: 'exposure';
+  readonly label?: string;
+  readonly exposureType: string;
+  readonly owner: { readonly name?: string; readonly email?: string };
+  readonly url?: string;
+  readonly maturity?: string;
+}
+
+export type GraphNode = ModelNode | SeedNode | SourceNode | TestNode | ExposureNode;
+export type NodeKind = GraphNode['kind'];
+export type RunnableNode = ModelNode | SeedNode | TestNode;
+
+/** Freezes a node (and its arrays) so stages cannot change what an earlier stage produced. */
+export function makeNode<T extends GraphNode>(node: T): T {
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) Object.freeze(value);
+  }
+  return Object.freeze(node);
+}
+
+export function isRunnable(node: GraphNode): node is RunnableNode {
+  return node.kind === 'model' || node.kind === 'seed' || node.kind === 'test';
+}

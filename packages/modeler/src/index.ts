@@ -1,0 +1,35 @@
+/**
+ * @reel/modeler: a dbt-like compiler and runner for SQL models on PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * import { compileProject, resolveTarget, openDatabase } from '@reel/modeler';
+ * const target = resolveTarget({ projectRoot: '.', profile: 'reel' });
+ * const result = await compileProject('.', { target });
+ * const db = await openDatabase(target, { projectRoot: '.' });
+ * ```
+ */
+export { compileProject, compileOrThrow, type CompiledProject, type CompileOptions, type CompileResult } from './compile.js';
+export { main as runCli } from './cli/main.js';
+export {
+  ReelError,
+  ConfigError,
+  RenderError,
+  GraphError,
+  SqlError,
+  ExecutionError,
+  ConnectionError,
+  UsageError,
+  CompileFailedError,
+  type SourcePlace,
+} from './errors/index.js';
+export { resolveTarget, redactUrl, type ResolvedTarget, type TargetOptions } from './execute/connection/resolve-target.js';
+export { openDatabase, type Database, type OpenOptions } from './execute/connection/open-database.js';
+export { acquireEmbeddedServer, type EmbeddedLease } from './execute/connection/embedded-server.js';
+export { DependencyGraph } from './graph/dependency-graph.js';
+export { selectNodes } from './graph/select.js';
+export type { GraphNode, ModelNode, SeedNode, SourceNode, TestNode, ExposureNode, ColumnInfo } from './graph/nodes.js';
+export { buildPlan, type Command, type PlanOptions } from './plan/build-plan.js';
+export type { Plan, Step, NodeStep } from './plan/steps.js';
+export { executePlan, type NodeResult, type NodeStatus } from './execute/execute-plan.js';
+export { quoteIdent, quoteLiteral, quoteRelation, type Relation } from './sql/quote.js';

@@ -1,0 +1,75 @@
+import type { IncrementalStrategy } from '../load/config-schema.js';
+import type { Relation } from '../sql/quote.js';
+
+/** Create a schema if it is missing. Runs before every node step. */
+export interface CreateSchemaStep {
+  readonly kind: 'create-schema';
+  readonly schema: string;
+}
+
+interface NodeStepBase {
+  readonly nodeId: string;
+  /** Node steps that must succeed before this one starts. */
+  readonly waitsOn: readonly string[];
+}
+
+export interface ViewStep extends NodeStepBase {
+  readonly kind: 'view';
+  readonly relation: Relation;
+  readonly sql: string;
+}
+
+/** Build into a shadow relation, then swap it in one transaction. */
+export interface TableStep extends NodeStepBase {
+  readonly kind: 'table';
+  readonly relation: Relation;
+  readonly sql: string;
+}
+
+export interface MaterializedViewStep extends NodeStepBase {
+  readonly kind: 'materialized-view';
+  readonly relation: Relation;
+  readonly sql: string;
+}
+
+/** Build like a table the first time (or on full refresh); otherwise merge or append the new rows. */
+export interface IncrementalStep extends NodeStepBase {
+  readonly kind: 'incremental';
+  readonly relation: Relation;
+  readonly fullSql: string;
+  readonly incrementalSql: string;
+  readonly uniqueKey: readonly string[];
+  readonly strategy: IncrementalStrategy;
+  readonly fullRefresh: boolean;
+}
+
+export interface SeedStep extends NodeStepBase {
+  readonly kind: 'seed';
+  readonly relation: Relation;
+  readonly csvPath: string;
+  readonly file: string;
+  readonly columnTypes: Readonly<Record<string, string>>;
+  readonly delimiter: string;
+}
+
+export interface TestStep extends NodeStepBase {
+  readonly kind: 'test';
+  readonly sql: string;
+  readonly severity: 'error' | 'warn';
+  readonly warnIf: string;
+  readonly errorIf: string;
+  readonly limit?: number;
+}
+
+export type NodeStep = ViewStep | TableStep | MaterializedViewStep | IncrementalStep | SeedStep | TestStep;
+export type Step = CreateSchemaStep | NodeStep;
+
+/** What `execute` runs: schemas first, then node steps in dependency order. */
+export interface Plan {
+  readonly schemas: readonly CreateSchemaStep[];
+  readonly steps: readonly NodeStep[];
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected plan step: ${JSON.stringify(value)}`);
+}
