@@ -74,7 +74,7 @@ export function checkYaml<T>(
   what: string,
   errors: ConfigError[],
 ): T | undefined {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     errors.push(issueToError(issue, file, path, what, schemaKeys(schemaAt(schema, issue.path as (string | number)[]))));

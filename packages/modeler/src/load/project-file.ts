@@ -7,7 +7,7 @@ export const PROJECT_FILE = 'reel_project.yml';
 
 const pathList = z.array(z.string().min(1)).min(1);
 
-const projectSchema = z.strictObject({
+const projectShape = {
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and underscores, starting with a letter'),
   version: z.union([z.string(), z.number()]).optional(),
   'config-version': z.number().optional(),
@@ -23,7 +23,10 @@ const projectSchema = z.strictObject({
   seeds: z.record(z.string(), z.unknown()).optional(),
   tests: z.record(z.string(), z.unknown()).optional(),
   data_tests: z.record(z.string(), z.unknown()).optional(),
-});
+};
+const projectSchema = z.strictObject(projectShape);
+// Unknown keys are reported, then ignored, so that one typo does not hide every other error.
+const lenientProjectSchema = z.object(projectShape);
 
 /** reel_project.yml after validation, with dbt's defaults filled in. */
 export interface ProjectSettings {
@@ -47,7 +50,7 @@ export function readProjectSettings(file: YamlFile, errors: ConfigError[]): Proj
     errors.push(file.error([], `${PROJECT_FILE} must be a mapping with at least "name:"`, 'start it with `name: my_project`'));
     return undefined;
   }
-  const value = checkYaml(projectSchema, file.value, file, [], 'project', errors);
+  const value = checkYaml(projectSchema, file.value, file, [], 'project', errors) ?? lenientProjectSchema.safeParse(file.value).data;
   if (!value) return undefined;
   const targetPath = value['target-path'] ?? 'target';
   return {

@@ -167,7 +167,7 @@ function formatValue(value: unknown): string | Handlebars.SafeString {
 }
 
 /** Turns an error Handlebars threw while running a template into a RenderError at its place. */
-export function renderFailure(error: unknown, file: string, nodeName: string, hb: typeof Handlebars): RenderError | ConfigError {
+export function renderFailure(error: unknown, file: string, nodeName: string, hb: typeof Handlebars, template?: { helperNames: ReadonlySet<string>; partialCalls: ReadonlyMap<string, { line: number; column: number }> }): RenderError | ConfigError {
   if (error instanceof RenderError || error instanceof ConfigError) return error;
   const text = error instanceof Error ? error.message : String(error);
   const withLoc = error as { lineNumber?: number; column?: number };
@@ -175,18 +175,22 @@ export function renderFailure(error: unknown, file: string, nodeName: string, hb
   const partial = /^The partial (\S+) could not be found/.exec(text);
   let message = text.split('\n')[0]!;
   let hint: string | undefined;
-  if (strict) {
+  let place = { line: withLoc.lineNumber, column: withLoc.column !== undefined ? withLoc.column + 1 : undefined };
+  if (strict && template?.helperNames.has(strict[1]!)) {
+    message = `unknown helper "${strict[1]}"${didYouMean(strict[1]!, Object.keys(hb.helpers))}`;
+    hint = 'built-in helpers are ref, source, var, env, config, ident, literal, literals; add your own as a module in macros/';
+  } else if (strict) {
     message = `"${strict[1]}" is not defined${didYouMean(strict[1]!, ['is_incremental', 'this'])}`;
     hint = 'templates can use is_incremental and this; read settings with {{var "name"}} and {{env "NAME"}}';
   } else if (partial) {
     message = `macro "${partial[1]}" is not defined${didYouMean(partial[1]!, Object.keys(hb.partials))}`;
+    place = template?.partialCalls.get(partial[1]!) ?? place;
     hint = 'partials come from .sql or .hbs files in macros/, named by file name';
   }
   return new RenderError('render', message, {
     file,
     node: nodeName,
-    line: withLoc.lineNumber,
-    column: withLoc.column !== undefined ? withLoc.column + 1 : undefined,
+    ...place,
     hint,
     cause: error,
   });

@@ -164,7 +164,7 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
       const output = compiled(context, { data: { reel: state } });
       return stripMarkers(output, template.file);
     } catch (error) {
-      state.errors.push(renderFailure(error, template.file, state.nodeName, hb));
+      state.errors.push(renderFailure(error, template.file, state.nodeName, hb, template));
       return undefined;
     }
   };
@@ -179,7 +179,8 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
       incremental = draft.template.usesIncremental ? render(draft.template, state, templateContext(self, true)) : full;
     }
     errors.push(...dedupe(state.errors));
-    if (!full) continue;
+    // SQL rendered with errors is not worth parsing: its problems are the ones already reported.
+    if (!full || state.errors.length > 0) continue;
     const props = draft.properties?.value;
     result.push(
       makeNode<ModelNode>({

@@ -23,6 +23,10 @@ export interface ParsedTemplate {
   readonly configCalls: readonly StaticCall[];
   readonly refCalls: readonly StaticCall[];
   readonly usesIncremental: boolean;
+  /** Names used as helpers (with arguments), to tell a misspelt helper from a misspelt variable. */
+  readonly helperNames: ReadonlySet<string>;
+  /** Where each partial (macro) is first used. */
+  readonly partialCalls: ReadonlyMap<string, { readonly line: number; readonly column: number }>;
 }
 
 /** Parses a template; a syntax error becomes a RenderError at its line. */
@@ -36,16 +40,24 @@ export function parseTemplate(hb: typeof Handlebars, file: string, text: string)
   const configCalls: StaticCall[] = [];
   const refCalls: StaticCall[] = [];
   let usesIncremental = false;
+  const helperNames = new Set<string>();
+  const partialCalls = new Map<string, { line: number; column: number }>();
   walk(ast as unknown as AnyNode, (node) => {
     if (node.type === 'ContentStatement') {
       addMarkers(node as unknown as hbs.AST.ContentStatement);
       return;
+    }
+    if (node.type === 'PartialStatement') {
+      const partial = node as unknown as hbs.AST.PartialStatement;
+      const name = (partial.name as hbs.AST.PathExpression).original;
+      if (name && !partialCalls.has(name)) partialCalls.set(name, { line: partial.loc.start.line, column: partial.loc.start.column + 1 });
     }
     if (node.type === 'PathExpression' && (node as unknown as hbs.AST.PathExpression).original === 'is_incremental') usesIncremental = true;
     if (node.type !== 'MustacheStatement' && node.type !== 'SubExpression') return;
     const call = node as unknown as hbs.AST.MustacheStatement;
     if (call.path.type !== 'PathExpression') return;
     const name = (call.path as hbs.AST.PathExpression).original;
+    if (call.params.length > 0 || (call.hash?.pairs.length ?? 0) > 0) helperNames.add(name);
     if (name !== 'config' && name !== 'ref' && name !== 'source') return;
     const staticCall: StaticCall = {
       helper: name,
@@ -56,7 +68,7 @@ export function parseTemplate(hb: typeof Handlebars, file: string, text: string)
     };
     (name === 'config' ? configCalls : refCalls).push(staticCall);
   });
-  return { file, ast, configCalls, refCalls, usesIncremental };
+  return { file, ast, configCalls, refCalls, usesIncremental, helperNames, partialCalls };
 }
 
 function staticValue(node: hbs.AST.Expression): StaticValue {

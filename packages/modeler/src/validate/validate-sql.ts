@@ -145,7 +145,7 @@ function inlineEphemerals(query: CheckedQuery, node: ModelNode | TestNode, graph
     }
   };
   visit(node.uniqueId);
-  const ctes = needed.filter((id) => ephemeralSql.has(id)).map((id) => `${quoteIdent(EPHEMERAL_PREFIX + graph.nodes.get(id)!.name)} as (\n${ephemeralSql.get(id)}\n)`);
+  const ctes = needed.filter((id) => ephemeralSql.has(id)).map((id) => `${quoteIdent(EPHEMERAL_PREFIX + graph.nodes.get(id)!.name)} as (\n${ephemeralSql.get(id)!.trim()}\n)`);
   if (ctes.length === 0) return { sql: query.sql, map: query.map };
   if (query.withLocation !== undefined) {
     const after = /^with(\s+recursive)?\s/i.exec(query.sql.slice(query.withLocation));
