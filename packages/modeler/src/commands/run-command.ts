@@ -27,12 +27,15 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   const invocation = newInvocation();
   const context = commandContext(options);
   const compiled = await compileWith(context);
-  await writeCompiled(compiled, invocation, databaseName(context.target.url), { format: options.format ?? true });
+  // Formatting and writing target/compiled happens in worker threads while the plan runs.
+  const writing = writeCompiled(compiled, invocation, databaseName(context.target.url), { format: options.format ?? true });
+  writing.catch(() => undefined);
   const selected = selectNodes(compiled.graph, options.select ?? [], options.exclude ?? []);
   const plan = buildPlan(compiled, { command: options.command, selected, fullRefresh: options.fullRefresh });
   const threads = options.threads ?? context.target.threads ?? 4;
   output.out(`Reel · project ${compiled.project.settings.name} · target ${context.target.name} (${context.target.display}) · ${countNodes(compiled.graph.nodes.values())}`);
   if (plan.steps.length === 0) {
+    await writing;
     output.out('Nothing to do: the selection matched no nodes this command runs.');
     return 0;
   }
@@ -49,6 +52,7 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   } finally {
     await database.close();
   }
+  await writing;
   const elapsed = (performance.now() - started) / 1000;
   writeJsonAtomic(
     join(targetDir(compiled), 'run_results.json'),

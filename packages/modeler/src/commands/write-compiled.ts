@@ -1,10 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { buildManifest } from '../artifacts/manifest.js';
 import type { InvocationInfo } from '../artifacts/metadata.js';
 import { writeJsonAtomic } from '../artifacts/write-json.js';
 import type { CompiledProject } from '../compile.js';
-import { formatSql } from '../format/format-sql.js';
+import { writeCompiledFiles } from '../format/write-compiled-files.js';
 
 export function targetDir(compiled: CompiledProject): string {
   return join(compiled.project.root, compiled.project.settings.targetPath);
@@ -18,15 +17,6 @@ export async function writeCompiled(compiled: CompiledProject, invocation: Invoc
     if (node.kind === 'model') files.push({ path: join(base, node.file), sql: node.compiledSql });
     else if (node.kind === 'test') files.push({ path: join(base, node.testType === 'singular' ? node.file : join(node.file.replace(/\.ya?ml$/, ''), `${node.name}.sql`)), sql: node.sql });
   }
-  const formatted = options.format ? await formatSql(files.map((f) => f.sql), join(targetDir(compiled), '.reel-cache')) : files.map((f) => f.sql);
-  const made = new Set<string>();
-  files.forEach((file, i) => {
-    const dir = dirname(file.path);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
-    writeFileSync(file.path, formatted[i]! + '\n');
-  });
+  await writeCompiledFiles(files, join(targetDir(compiled), '.reel-cache'), options.format);
   writeJsonAtomic(join(targetDir(compiled), 'manifest.json'), buildManifest(compiled, invocation, database));
 }

@@ -9,6 +9,8 @@ import type { LocatedDatabaseError } from './model-query.js';
 import { runTest } from './run-test.js';
 import { loadSeed } from './seed-loader.js';
 import { inTransaction, type Session } from './session.js';
+import { readRelationKinds, tryFastPath } from './fast-path.js';
+import type { RelationKind } from './relations.js';
 
 export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
 
@@ -46,6 +48,7 @@ export async function executePlan(plan: Plan, compiled: CompiledProject, pool: p
   const results = new Map<string, NodeResult>();
   const total = plan.steps.length;
   const schemaFailure = await createSchemas(plan, pool);
+  const kinds = await readRelationKinds(pool, plan.schemas.map((s) => s.schema));
 
   const byId = new Map(plan.steps.map((s) => [s.nodeId, s]));
   const waiting = new Map(plan.steps.map((s) => [s.nodeId, new Set(s.waitsOn.filter((id) => byId.has(id)))]));
@@ -86,7 +89,7 @@ export async function executePlan(plan: Plan, compiled: CompiledProject, pool: p
         const threadId = threadIds.pop() ?? 'Thread-?';
         running++;
         options.events?.onStart?.(step, index, total);
-        runStep(step, compiled, pool, schemaFailure, threadId)
+        runStep(step, compiled, pool, schemaFailure, threadId, kinds)
           .then((result) => {
             running--;
             threadIds.push(threadId);
@@ -124,7 +127,7 @@ async function createSchemas(plan: Plan, pool: pg.Pool): Promise<Map<string, Ree
   return failures;
 }
 
-async function runStep(step: NodeStep, compiled: CompiledProject, pool: pg.Pool, schemaFailures: Map<string, ReelError>, threadId: string): Promise<NodeResult> {
+async function runStep(step: NodeStep, compiled: CompiledProject, pool: pg.Pool, schemaFailures: Map<string, ReelError>, threadId: string, kinds: ReadonlyMap<string, RelationKind>): Promise<NodeResult> {
   const startedAt = new Date();
   const node = compiled.graph.nodes.get(step.nodeId)!;
   const done = (outcome: Omit<NodeResult, 'uniqueId' | 'startedAt' | 'completedAt' | 'executionTime' | 'threadId' | 'warnings'> & { warnings?: readonly string[] }): NodeResult => {
@@ -141,7 +144,8 @@ async function runStep(step: NodeStep, compiled: CompiledProject, pool: pg.Pool,
     return done({ status: 'error', message: failure.message, error: failure });
   }
   try {
-    const outcome: StepOutcome = step.kind === 'test' ? await runReadOnly(client, step) : await inTransaction(client, (session) => dispatch(session, step));
+    const outcome: StepOutcome =
+      step.kind === 'test' ? await runReadOnly(client, step) : ((await tryFastPath(client, step, kinds)) ?? (await inTransaction(client, (session) => dispatch(session, step))));
     return done({ status: outcome.status, message: outcome.message, rowsAffected: outcome.rowsAffected, failures: outcome.failures, warnings: outcome.warnings ?? [] });
   } catch (error) {
     const failure = toNodeError(error, node);

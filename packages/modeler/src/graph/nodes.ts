@@ -110,12 +110,25 @@ export type GraphNode = ModelNode | SeedNode | SourceNode | TestNode | ExposureN
 export type NodeKind = GraphNode['kind'];
 export type RunnableNode = ModelNode | SeedNode | TestNode;
 
-/** Freezes a node (and its arrays) so stages cannot change what an earlier stage produced. */
-export function makeNode<T extends GraphNode>(node: T): T {
+/** A node as given to `makeNode`: its line may be a function, computed on first use. */
+export type NodeInput<T extends GraphNode> = Omit<T, 'line'> & { readonly line: number | (() => number) };
+
+/**
+ * Freezes a node (and its arrays) so stages cannot change what an earlier stage produced. A `line`
+ * given as a function is computed once, when first read: finding lines in big YAML files is slow
+ * and only needed for messages.
+ */
+export function makeNode<T extends GraphNode>(input: NodeInput<T>): T {
+  const node = { ...input } as Record<string, unknown>;
+  if (typeof input.line === 'function') {
+    const compute = input.line;
+    let line: number | undefined;
+    Object.defineProperty(node, 'line', { enumerable: true, get: () => (line ??= compute()) });
+  }
   for (const value of Object.values(node)) {
     if (Array.isArray(value)) Object.freeze(value);
   }
-  return Object.freeze(node);
+  return Object.freeze(node) as unknown as T;
 }
 
 export function isRunnable(node: GraphNode): node is RunnableNode {

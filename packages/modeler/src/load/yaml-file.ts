@@ -1,16 +1,40 @@
+import jsYaml from 'js-yaml';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 
 export type YamlPath = readonly (string | number)[];
 
-/** A parsed YAML file that remembers where each value came from. */
+// YAML 1.2 core (dates stay strings, as in the `yaml` package) plus merge keys (<<).
+const SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [(jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge] });
+
+/**
+ * A parsed YAML file that can say where each value came from. Values come from js-yaml (fast);
+ * positions from the `yaml` package's document, built only when a place is first asked for.
+ */
 export class YamlFile {
+  private located?: { doc: Document; lineCounter: LineCounter };
+
   constructor(
     readonly path: string,
     readonly value: unknown,
-    private readonly doc: Document,
-    private readonly lineCounter: LineCounter,
+    private readonly text: string,
   ) {}
+
+  private get doc(): Document {
+    return this.locate().doc;
+  }
+
+  private get lineCounter(): LineCounter {
+    return this.locate().lineCounter;
+  }
+
+  private locate(): { doc: Document; lineCounter: LineCounter } {
+    if (!this.located) {
+      const lineCounter = new LineCounter();
+      this.located = { doc: parseDocument(this.text, { lineCounter }), lineCounter };
+    }
+    return this.located;
+  }
 
   /** Line and column of the value at `path`; with `key`, of that key inside the map at `path`. */
   placeOf(path: YamlPath, key?: string): { file: string; line?: number; column?: number } {
@@ -38,21 +62,38 @@ export class YamlFile {
 
 /** Parses YAML, turning syntax errors into ConfigErrors with file and line. */
 export function parseYaml(path: string, text: string): { file?: YamlFile; errors: ConfigError[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  try {
+    return { file: new YamlFile(path, jsYaml.load(text, { schema: SCHEMA, filename: path }) ?? {}, text), errors: [] };
+  } catch (error) {
+    const located = describeYamlErrors(path, text);
+    if (located.length > 0) return { errors: located };
+    const mark = (error as { mark?: { line: number; column: number } }).mark;
+    const reason = (error as { reason?: string }).reason ?? String(error);
     return {
-      errors: doc.errors.map((error) => {
-        const pos = lineCounter.linePos(error.pos[0]);
-        const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-        return new ConfigError('yaml-syntax', `invalid YAML: ${message}`, {
+      errors: [
+        new ConfigError('yaml-syntax', `invalid YAML: ${reason}`, {
           file: path,
-          line: pos.line,
-          column: pos.col,
+          line: mark ? mark.line + 1 : undefined,
+          column: mark ? mark.column + 1 : undefined,
           hint: 'check the indentation and quoting on this line',
-        });
-      }),
+        }),
+      ],
     };
   }
-  return { file: new YamlFile(path, doc.toJS({ maxAliasCount: 1000 }) ?? {}, doc, lineCounter), errors: [] };
+}
+
+/** The `yaml` package's messages are clearer than js-yaml's: use them for files that fail. */
+function describeYamlErrors(path: string, text: string): ConfigError[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  return doc.errors.map((error) => {
+    const pos = lineCounter.linePos(error.pos[0]);
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return new ConfigError('yaml-syntax', `invalid YAML: ${message}`, {
+      file: path,
+      line: pos.line,
+      column: pos.col,
+      hint: 'check the indentation and quoting on this line',
+    });
+  });
 }

@@ -301,19 +301,19 @@ function buildSources(project: LoadedProject, errors: ReelError[]): SourceNode[]
     const source = placed.value;
     source.tables.forEach((table, i) => {
       const key = `${source.name}.${table.name}`;
-      const place = placed.file.placeOf([...placed.path, 'tables', i, 'name']);
+      const place = () => placed.file.placeOf([...placed.path, 'tables', i, 'name']);
       if (seen.has(key)) {
-        errors.push(new GraphError('duplicate-source', `source table "${key}" is declared twice (also in ${seen.get(key)})`, { ...place, hint: 'declare each source table once' }));
+        errors.push(new GraphError('duplicate-source', `source table "${key}" is declared twice (also in ${seen.get(key)})`, { ...place(), hint: 'declare each source table once' }));
         return;
       }
-      seen.set(key, place.file);
+      seen.set(key, placed.file.path);
       out.push(
         makeNode<SourceNode>({
           kind: 'source',
           uniqueId: `source.${project.settings.name}.${source.name}.${table.name}`,
           name: table.name,
-          file: place.file,
-          line: place.line ?? 1,
+          file: placed.file.path,
+          line: () => place().line ?? 1,
           description: table.description ?? source.description ?? '',
           tags: [...new Set([...toList(source.tags), ...toList(table.tags)])],
           meta: { ...(source.meta ?? {}), ...(table.meta ?? {}) },
@@ -383,13 +383,13 @@ class TestBuilder {
 
   private addUse(target: RefTarget, column: string | undefined, use: TestUse | undefined): void {
     if (!use) return;
-    const place = use.file.placeOf(use.path);
+    const place = () => use.file.placeOf(use.path);
     const builtin = isBuiltinTest(use.testName);
     const generic = this.generic.get(use.testName);
     if (!builtin && !generic) {
       this.errors.push(
         new ConfigError('unknown-test', `unknown test "${use.testName}"${didYouMean(use.testName, ['unique', 'not_null', 'accepted_values', 'relationships', ...this.generic.keys()])}`, {
-          ...place,
+          ...place(),
           hint: 'use unique, not_null, accepted_values or relationships, or define tests/generic/' + use.testName + '.sql',
         }),
       );
@@ -402,7 +402,7 @@ class TestBuilder {
     if (builtin) {
       const problem = builtinTestProblem(use.testName as Parameters<typeof builtinTestProblem>[0], column, use.args);
       if (problem) {
-        this.errors.push(new ConfigError('test-args', problem, { ...place, node: target.name }));
+        this.errors.push(new ConfigError('test-args', problem, { ...place(), node: target.name }));
         return;
       }
       let to: string | undefined;
@@ -442,8 +442,8 @@ class TestBuilder {
         kind: 'test',
         uniqueId: `test.${this.project.settings.name}.${name}`,
         name,
-        file: place.file,
-        line: place.line ?? 1,
+        file: use.file.path,
+        line: () => place().line ?? 1,
         description: '',
         tags: config.tags,
         meta: {},
@@ -598,13 +598,12 @@ function buildExposures(project: LoadedProject, nodes: ReadonlyMap<string, RefTa
         errors.push(new GraphError('unknown-ref', `exposure "${value.name}" depends_on: ${resolved.error}`, { ...placed.file.placeOf([...placed.path, 'depends_on', i]), node: value.name }));
       } else dependsOn.push(resolved.uniqueId);
     });
-    const place = placed.file.placeOf([...placed.path, 'name']);
     return makeNode<ExposureNode>({
       kind: 'exposure',
       uniqueId: `exposure.${project.settings.name}.${value.name}`,
       name: value.name,
-      file: place.file,
-      line: place.line ?? 1,
+      file: placed.file.path,
+      line: () => placed.file.placeOf([...placed.path, 'name']).line ?? 1,
       description: value.description ?? '',
       tags: toList(value.tags),
       meta: value.meta ?? {},

@@ -57,7 +57,7 @@ export async function validateSql(graph: DependencyGraph): Promise<ValidateResul
       const checked = checkQuery(node.sql, node.sourceMap, node, errors);
       if (checked) {
         const inlined = inlineEphemerals(checked, node, graph, ephemeralSql);
-        finals.set(id, makeNode<TestNode>({ ...node, sql: inlined.sql }));
+        finals.set(id, inlined.sql === node.sql ? node : makeNode<TestNode>({ ...node, sql: inlined.sql }));
       }
     } else {
       finals.set(id, node);

@@ -111,8 +111,8 @@ async function lookUpOwner(): Promise<ServerOwner | undefined> {
   return { uid, gid };
 }
 
-/** Creates `.reel/postgres` with the ownership and modes PostgreSQL insists on, and runs initdb once. */
-export async function prepareCluster(cluster: EmbeddedCluster, log: (line: string) => void): Promise<void> {
+/** Creates `.reel/postgres` with the ownership and mode PostgreSQL insists on; safe to run unlocked. */
+export async function createClusterDirectory(cluster: EmbeddedCluster, log: (line: string) => void): Promise<void> {
   await mkdir(dirname(cluster.directory), { recursive: true });
   await mkdir(cluster.directory, { recursive: true, mode: 0o700 });
   if (cluster.owner) {
@@ -121,6 +121,10 @@ export async function prepareCluster(cluster: EmbeddedCluster, log: (line: strin
     await makeSearchable(dirname(cluster.pgCtl), cluster.owner, log);
   }
   await chmod(cluster.directory, 0o700);
+}
+
+/** Runs initdb on first use and checks an existing data folder; call under the lease lock. */
+export async function prepareCluster(cluster: EmbeddedCluster, log: (line: string) => void): Promise<void> {
   await writeOwnedFile(cluster.logFile, '', cluster.owner, 'a');
   if (!existsSync(join(cluster.dataDirectory, 'PG_VERSION'))) {
     await initialise(cluster, log);

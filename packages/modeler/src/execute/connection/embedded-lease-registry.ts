@@ -100,6 +100,7 @@ export async function withRegistryLock<T>(directory: string, logFile: string, wo
       onCompromised: () => undefined,
     });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     throw new ConnectionError('embedded-lock-timeout', `another Reel process kept the embedded PostgreSQL server locked for ${LOCK_WAIT_MS / 1000} s`, {
       hint: `if no other Reel command is running, remove ${lockPath(directory)}; server log: ${logFile}`,
       cause: error,

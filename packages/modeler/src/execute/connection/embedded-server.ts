@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ConnectionError, ReelError } from '../../errors/index.js';
 import {
   clusterLogFile,
+  createClusterDirectory,
   ensureDatabase,
   findRunningServer,
   locateCluster,
@@ -51,6 +52,7 @@ export async function acquireEmbeddedServer(projectRoot: string, options: Embedd
   const { url, holding } = await inOrder(root, async () => {
     try {
       const cluster = holdings.get(root)?.cluster ?? (await locateCluster(root));
+      await createClusterDirectory(cluster, log);
       const leasedUrl = await withRegistryLock(cluster.directory, cluster.logFile, () => acquireLocked(cluster, log));
       const current = holdings.get(root) ?? { count: 0, cluster, log };
       current.count += 1;
