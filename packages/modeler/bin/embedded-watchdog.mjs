@@ -1,18 +1,20 @@
-// The watchdog of one running embedded PostgreSQL server, so that no server outlives every Reel
+// The watchdog of one project's embedded PostgreSQL server, so that no server outlives every Reel
 // process that leased it (for example one killed with SIGKILL). src/execute/connection/embedded-server.ts
-// starts one per server, detached, with its settings as one JSON argument. Every interval it reads
-// .reel/postgres/leases.json; when no leaseholder is alive it takes the lock, checks again, stops the
-// server and exits. It also exits when the server it watches is gone or a newer watchdog took over.
+// starts it detached, with its settings as one JSON argument, and records it in
+// .reel/postgres/leases.json before it starts the server. Every interval it checks whether a
+// leaseholder is alive; when none is, it takes the lock, checks again, stops the server if one runs,
+// and exits. It also exits once the record names another watchdog or none (a release stopped the
+// server), or the folder is gone.
 //
 // Plain JavaScript beside the CLI (not under src/) so that the same file serves the TypeScript
 // sources under vitest and the compiled dist/: both sit three folders below the package root.
 // The lease format and lock settings must match embedded-lease-registry.ts.
 import { spawn } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 
-const { directory, dataDirectory, pgCtl, owner, postmasterPid, intervalMs = 1000 } = JSON.parse(process.argv[2] ?? '{}');
+const { directory, dataDirectory, pgCtl, owner, intervalMs = 1000 } = JSON.parse(process.argv[2] ?? '{}');
 const registryFile = join(directory, 'leases.json');
 const lockOptions = {
   lockfilePath: join(directory, 'server.lock'),
@@ -28,12 +30,19 @@ function log(message) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// A zombie counts as gone (see pidAlive in embedded-lease-registry.ts).
 function pidExists(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return error.code === 'EPERM';
+    if (error.code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
   }
 }
 
@@ -51,15 +60,6 @@ function isAlive(ref) {
   if (ref.start === null) return true;
   const start = startTime(ref.pid);
   return start === null || start === ref.start;
-}
-
-function watchedServerRunning() {
-  try {
-    const pid = Number(readFileSync(join(dataDirectory, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    return pid === postmasterPid && pidExists(pid);
-  } catch {
-    return false;
-  }
 }
 
 function readRegistry() {
@@ -96,19 +96,21 @@ async function checkUnderLock() {
   try {
     unlock = await lockfile.lock(directory, lockOptions);
   } catch (error) {
+    if (!existsSync(directory)) return true;
     log(`could not take the lock (${error.message}); trying again`);
     return false;
   }
   try {
     const registry = readRegistry();
-    if (!watchedServerRunning()) return true;
     if (registry && registry.watchdog?.pid !== process.pid) {
-      log('another watchdog guards the server; exiting');
+      log('no longer on record as the watchdog; exiting');
       return true;
     }
     if (registry?.leases.some(isAlive)) return false;
-    log(`no leaseholder is alive; stopping postmaster ${postmasterPid}`);
-    log(`pg_ctl stop: ${await stopServer()}`);
+    if (existsSync(join(dataDirectory, 'postmaster.pid'))) {
+      log('no leaseholder is alive; stopping the server');
+      log(`pg_ctl stop: ${await stopServer()}`);
+    }
     writeRegistry({ leases: [], watchdog: null });
     return true;
   } finally {
@@ -116,14 +118,10 @@ async function checkUnderLock() {
   }
 }
 
-log(`watching postmaster ${postmasterPid} of ${dataDirectory}`);
+log(`watching ${dataDirectory}`);
 for (;;) {
   await sleep(intervalMs);
-  if (!watchedServerRunning()) {
-    log('the server stopped; exiting');
-    break;
-  }
-  const registry = readRegistry();
-  if (registry?.leases.some(isAlive)) continue;
+  if (!existsSync(directory)) break;
+  if (readRegistry()?.leases.some(isAlive)) continue;
   if (await checkUnderLock()) break;
 }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../src/errors/index.js';
 import { acquireEmbeddedServer, type EmbeddedLease } from '../src/execute/connection/embedded-server.js';
+import { pidAlive } from '../src/execute/connection/embedded-lease-registry.js';
 
 // Real servers, real processes. Children run the TypeScript sources through a tiny loader that
 // transpiles with the workspace's `typescript`, so no build is needed.
@@ -125,13 +126,7 @@ function watchdogPid(root: string): number | undefined {
 }
 
 function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pid !== undefined && pidAlive(pid);
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -175,7 +170,8 @@ async function connectionError(url: string): Promise<string | undefined> {
 
 async function expectStopped(root: string, url: string, pid: number | undefined): Promise<void> {
   expect(existsSync(pidFile(root))).toBe(false);
-  expect(alive(pid)).toBe(false);
+  // pg_ctl stop returns once postmaster.pid is gone, a moment before the process is.
+  expect(await waitFor(() => !alive(pid), 2_000)).toBe(true);
   expect(await connectionError(url)).toBe('ECONNREFUSED');
 }
 
@@ -327,7 +323,7 @@ describe('acquireEmbeddedServer', () => {
     const error = failure as ConnectionError;
     expect(error.code).toBe('embedded-start-failed');
     expect(error.message).toBe('the embedded PostgreSQL server did not start');
-    expect(error.hint).toContain('shared_buffers');
+    expect(error.hint).toContain('invalid value for parameter "shared_buffers": "plenty"');
     expect(error.hint).toContain(join(root, '.reel', 'postgres', 'server.log'));
     expect(existsSync(pidFile(root))).toBe(false);
   });

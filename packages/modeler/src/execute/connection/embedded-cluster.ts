@@ -225,7 +225,7 @@ export async function startServer(cluster: EmbeddedCluster, log: (line: string) 
     if (attempt < START_ATTEMPTS && /Address already in use/.test(serverOutput)) continue;
     // A start that timed out may leave a server coming up that nobody will stop.
     await stopServer(cluster, 'immediate').catch(() => undefined);
-    const reason = lastServerError(serverOutput) ?? lastLine(result.stderr) ?? `pg_ctl exited with code ${String(result.code)}`;
+    const reason = serverComplaint(serverOutput) ?? lastLine(result.stderr) ?? `pg_ctl exited with code ${String(result.code)}`;
     throw new ConnectionError('embedded-start-failed', 'the embedded PostgreSQL server did not start', {
       hint: `the server said: ${reason}; server log: ${cluster.logFile}`,
       cause: new Error(result.stderr.trim() || reason),
@@ -381,10 +381,23 @@ async function readFrom(path: string, offset: number): Promise<string> {
   }
 }
 
-function lastServerError(output: string): string | undefined {
-  const lines = output.split('\n').filter((line) => /\b(FATAL|PANIC|ERROR):/.test(line));
-  const line = lines.at(-1);
-  return line?.slice(line.search(/\b(FATAL|PANIC|ERROR):/)).trim();
+/**
+ * What the server said before it gave up: the last messages of the process that logged the last
+ * FATAL or PANIC. The FATAL line alone is often generic ("configuration file … contains errors").
+ */
+function serverComplaint(output: string): string | undefined {
+  const entries = output.split('\n').flatMap((line) => {
+    const match = /\[(\d+)\]\s+(LOG|WARNING|ERROR|FATAL|PANIC|HINT|DETAIL):\s+(.*)$/.exec(line);
+    return match ? [{ pid: match[1], level: match[2], text: match[3]! }] : [];
+  });
+  const fatal = entries.findLast((entry) => entry.level === 'FATAL' || entry.level === 'PANIC');
+  if (!fatal) return undefined;
+  const boring = /^(starting PostgreSQL|listening on|database system is|shutting down|.* process .* exited|.*checkpoint)/;
+  return entries
+    .filter((entry) => entry.pid === fatal.pid && !boring.test(entry.text))
+    .slice(-3)
+    .map((entry) => (entry.level === 'LOG' ? entry.text : `${entry.level}: ${entry.text}`))
+    .join('; ');
 }
 
 function lastLine(text: string): string | undefined {

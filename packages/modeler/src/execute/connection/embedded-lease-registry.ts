@@ -48,14 +48,29 @@ export function currentProcess(): ProcessRef {
 }
 
 export function isAlive(ref: ProcessRef): boolean {
-  try {
-    process.kill(ref.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!pidAlive(ref.pid)) return false;
   if (ref.start === null) return true;
   const start = processStartTime(ref.pid);
   return start === null || start === ref.start;
+}
+
+/**
+ * Whether a process runs. A zombie does not: where PID 1 reaps no orphans (some containers), a
+ * daemonised postmaster or a killed holder stays a zombie that still answers signal 0.
+ */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
+  }
 }
 
 function processStartTime(pid: number): string | null {

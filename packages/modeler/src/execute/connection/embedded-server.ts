@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectionError, ReelError } from '../../errors/index.js';
@@ -97,23 +98,30 @@ function inOrder<T>(root: string, work: () => Promise<T>): Promise<T> {
 async function acquireLocked(cluster: EmbeddedCluster, log: (line: string) => void): Promise<string> {
   await prepareCluster(cluster, log);
   const password = await readPassword(cluster);
-  let server = await findRunningServer(cluster, log);
-  const started = server === undefined;
-  server ??= await startServer(cluster, log);
-  try {
-    await ensureDatabase(cluster, server.port, password);
-  } catch (error) {
-    if (started) await stopServer(cluster).catch(() => undefined);
-    throw error;
-  }
   const registry = await readRegistry(cluster.directory);
   const self = currentProcess();
   const others = registry.leases.filter((lease) => lease.pid !== self.pid && isAlive(lease));
-  const guarded = !started && registry.watchdog !== null && isAlive(registry.watchdog);
-  const watchdog = guarded ? registry.watchdog : spawnWatchdog(cluster, server.pid);
+  // The lease and the watchdog are on record before the server starts: a holder killed at any
+  // later moment leaves a server that the watchdog stops.
+  const watchdog = registry.watchdog && isAlive(registry.watchdog) ? registry.watchdog : spawnWatchdog(cluster);
   await writeRegistry(cluster.directory, { leases: [...others, self], watchdog });
-  log(`embedded PostgreSQL ${started ? 'ready' : 'already running'} at ${serverUrl(server.port)}`);
-  return serverUrl(server.port, password);
+  try {
+    let server = await findRunningServer(cluster, log);
+    const started = server === undefined;
+    server ??= await startServer(cluster, log);
+    try {
+      await ensureDatabase(cluster, server.port, password);
+    } catch (error) {
+      if (started) await stopServer(cluster).catch(() => undefined);
+      throw error;
+    }
+    log(`embedded PostgreSQL ${started ? 'ready' : 'already running'} at ${serverUrl(server.port)}`);
+    return serverUrl(server.port, password);
+  } catch (error) {
+    // With no lease left, the watchdog stops whatever runs and exits.
+    await writeRegistry(cluster.directory, { leases: others, watchdog }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** A lease of a holding that was already given back (all at once, on a signal) releases nothing. */
@@ -143,7 +151,7 @@ async function releaseLocked({ cluster, log }: Holding): Promise<void> {
     await stopServer(cluster);
     log('stopped the embedded PostgreSQL server');
   }
-  // It would exit within a second on seeing the server gone; it cannot hold the lock, which is ours.
+  // It would exit on its next check anyway, finding itself off the record; it cannot hold the lock, which is ours.
   if (registry.watchdog && isAlive(registry.watchdog)) {
     try {
       process.kill(registry.watchdog.pid, 'SIGTERM');
@@ -154,7 +162,7 @@ async function releaseLocked({ cluster, log }: Holding): Promise<void> {
   await writeRegistry(cluster.directory, { leases: [], watchdog: null });
 }
 
-function spawnWatchdog(cluster: EmbeddedCluster, postmasterPid: number): ProcessRef {
+function spawnWatchdog(cluster: EmbeddedCluster): ProcessRef {
   if (!existsSync(WATCHDOG_SCRIPT)) {
     throw new ConnectionError('embedded-watchdog-missing', `the watchdog of the embedded PostgreSQL server is missing (${WATCHDOG_SCRIPT})`, {
       hint: `reinstall @reel/modeler (its bin/ folder must be shipped); server log: ${cluster.logFile}`,
@@ -165,7 +173,6 @@ function spawnWatchdog(cluster: EmbeddedCluster, postmasterPid: number): Process
     dataDirectory: cluster.dataDirectory,
     pgCtl: cluster.pgCtl,
     owner: cluster.owner ?? null,
-    postmasterPid,
     intervalMs: WATCHDOG_INTERVAL_MS,
   };
   const output = openSync(join(cluster.directory, 'watchdog.log'), 'a');
@@ -213,20 +220,19 @@ async function releaseAll(): Promise<void> {
 }
 
 // Listening to a signal cancels its default action, so after releasing, the signal is raised again
-// with the listener removed: the process then dies of it, with the exit status a shell expects.
-// When the application listens too, exiting is its decision. A second signal does not wait.
+// with our listener removed: the process then dies of it, with the status a shell expects. Another
+// listener may stand in the way (signal-exit, which proper-lockfile uses, stands aside while anyone
+// else listens), hence the fallback exit with 128 + the signal number. A second signal does not wait.
 function onExitSignal(signal: NodeJS.Signals): void {
   const raiseAgain = () => {
     removeExitHandlers();
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    process.kill(process.pid, signal);
+    setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 0)), 1_000);
   };
   if (exiting) return raiseAgain();
   exiting = true;
   const patience = new Promise((done) => setTimeout(done, 10_000).unref());
-  void Promise.race([releaseAll(), patience]).finally(() => {
-    exiting = false;
-    raiseAgain();
-  });
+  void Promise.race([releaseAll(), patience]).finally(raiseAgain);
 }
 
 // The event loop ran dry while leases are held: the program is done, so give them back.
