@@ -1,5 +1,6 @@
 // Writes a layered project of `models` models for the benchmarks: 10% staging over sources,
 // 30% intermediate, 60% marts; each model refs up to three earlier models and has two tests.
+// As in real projects, each layer is split into folders of 25 models with their own property file.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,10 +27,19 @@ export function generateProject(root, models, { seed = 1 } = {}) {
   );
   const names = [];
   let index = 0;
+  const perFolder = 25;
   for (const [layer, count] of layers) {
-    const dir = mkdir(join(root, 'models', layer));
-    const props = [];
+    let dir;
+    let props = [];
+    const flush = () => {
+      if (props.length > 0) writeFileSync(join(dir, '_models.yml'), `models:\n${props.join('')}`);
+      props = [];
+    };
     for (let i = 0; i < count; i++, index++) {
+      if (i % perFolder === 0) {
+        flush();
+        dir = mkdir(join(root, 'models', layer, `group_${String(i / perFolder).padStart(3, '0')}`));
+      }
       const name = `${layer.slice(0, 3)}_model_${index}`;
       let sql;
       if (layer === 'staging') {
@@ -47,7 +57,7 @@ export function generateProject(root, models, { seed = 1 } = {}) {
       props.push(`  - name: ${name}\n    description: Generated model ${index}.\n    columns:\n      - name: id\n        tests: [unique, not_null]\n`);
       names.push(name);
     }
-    writeFileSync(join(dir, 'schema.yml'), `models:\n${props.join('')}`);
+    flush();
   }
   return { names, sourceTables };
 }

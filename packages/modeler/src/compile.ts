@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { CompileCache } from './cache/compile-cache.js';
 import { DependencyGraph } from './graph/dependency-graph.js';
 import type { GraphNode } from './graph/nodes.js';
 import { CompileFailedError, sortErrors, type ReelError } from './errors/index.js';
@@ -8,6 +10,8 @@ import { validateSql } from './validate/validate-sql.js';
 export interface CompileOptions extends LoadOptions {
   readonly target: NamingTarget;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reuse parse results from target/.reel-cache (default true); false parses everything again. */
+  readonly partialParse?: boolean;
 }
 
 /** A project that compiled without errors: every node with its final SQL, and the graph. */
@@ -27,16 +31,24 @@ export async function compileProject(root: string, options: CompileOptions): Pro
   const loaded = loadProject(root, options);
   if (!loaded.project) return { ok: false, errors: sortErrors(loaded.errors) };
   const errors: ReelError[] = [...loaded.errors];
-  const rendered = await renderProject(loaded.project, { target: options.target, env: options.env });
+  const cache = options.partialParse === false ? CompileCache.disabled() : CompileCache.open(join(loaded.project.root, loaded.project.settings.targetPath, '.reel-cache'));
+  try {
+    return await compileLoaded(loaded.project, options, cache, errors);
+  } finally {
+    cache.save();
+  }
+}
+
+async function compileLoaded(project: LoadedProject, options: CompileOptions, cache: CompileCache, errors: ReelError[]): Promise<CompileResult> {
+  const rendered = await renderProject(project, { target: options.target, env: options.env, cache });
   errors.push(...rendered.errors);
   const built = DependencyGraph.build(rendered.nodes);
   errors.push(...built.errors);
   if (built.errors.length > 0) return { ok: false, errors: sortErrors(errors) };
-  const validated = await validateSql(built.graph);
+  const validated = await validateSql(built.graph, cache);
   errors.push(...validated.errors);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
-  const final = DependencyGraph.build(validated.nodes as GraphNode[]);
-  return { ok: true, compiled: { project: loaded.project, graph: final.graph, target: options.target } };
+  return { ok: true, compiled: { project, graph: built.graph.withNodes(validated.nodes), target: options.target } };
 }
 
 /** Like compileProject, but throws CompileFailedError (all errors inside) when anything is wrong. */

@@ -1,7 +1,6 @@
 import { newInvocation } from '../artifacts/metadata.js';
 import { selectNodes } from '../graph/select.js';
 import type { Output } from '../cli/output.js';
-import { formatOne } from '../format/format-sql.js';
 import { commandContext, compileWith, type CommonOptions } from './context.js';
 import { writeCompiled } from './write-compiled.js';
 
@@ -19,6 +18,7 @@ export async function compileCommand(options: CompileCommandOptions, output: Out
   await writeCompiled(compiled, newInvocation(), databaseName(context.target.url), { format: options.format ?? true });
   const selected = options.select?.length ? selectNodes(compiled.graph, options.select, options.exclude) : undefined;
   if (selected) {
+    const { formatOne } = await import('../format/format-sql.js');
     for (const id of compiled.graph.topologicalOrder(selected)) {
       const node = compiled.graph.nodes.get(id)!;
       if (node.kind === 'model') output.out(`-- ${node.name} (${node.file})\n${formatOne(node.compiledSql)}\n`);

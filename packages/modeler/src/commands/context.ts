@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYamlText } from 'yaml';
+import { loadYaml } from '../load/yaml-file.js';
 import { compileOrThrow, type CompiledProject } from '../compile.js';
 import { UsageError } from '../errors/index.js';
 import { resolveTarget, type ResolvedTarget } from '../execute/connection/resolve-target.js';
@@ -13,6 +13,8 @@ export interface CommonOptions {
   readonly profilesDir?: string;
   /** `--vars` as YAML or JSON text. */
   readonly vars?: string;
+  /** false with --no-partial-parse. */
+  readonly partialParse?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -21,6 +23,7 @@ export interface CommandContext {
   readonly target: ResolvedTarget;
   readonly vars: Record<string, unknown>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly partialParse: boolean;
 }
 
 export function commandContext(options: CommonOptions): CommandContext {
@@ -29,7 +32,7 @@ export function commandContext(options: CommonOptions): CommandContext {
   const vars = parseVars(options.vars);
   const profile = readProfileName(root);
   const target = resolveTarget({ projectRoot: root, profile, target: options.target, profilesDir: options.profilesDir, env });
-  return { root, target, vars, env };
+  return { root, target, vars, env, partialParse: options.partialParse !== false };
 }
 
 export async function compileWith(context: CommandContext): Promise<CompiledProject> {
@@ -37,6 +40,7 @@ export async function compileWith(context: CommandContext): Promise<CompiledProj
     target: { schema: context.target.schema, schemaPrefix: context.target.schemaPrefix },
     vars: context.vars,
     env: context.env,
+    partialParse: context.partialParse,
   });
 }
 
@@ -44,7 +48,7 @@ function parseVars(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
   let value: unknown;
   try {
-    value = parseYamlText(text);
+    value = loadYaml(text);
   } catch (error) {
     throw new UsageError('bad-vars', `--vars is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { hint: `write --vars '{key: value, other: 2}'` });
   }
@@ -59,7 +63,7 @@ function readProfileName(root: string): string {
   const path = join(root, PROJECT_FILE);
   if (!existsSync(path)) return 'default';
   try {
-    const value = parseYamlText(readFileSync(path, 'utf8')) as { profile?: unknown; name?: unknown } | null;
+    const value = loadYaml(readFileSync(path, 'utf8')) as { profile?: unknown; name?: unknown } | null;
     return String(value?.profile ?? value?.name ?? 'default');
   } catch {
     // The full load reports the YAML error with its line.

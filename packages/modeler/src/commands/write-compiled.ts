@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { buildManifest } from '../artifacts/manifest.js';
+import { manifestChunks } from '../artifacts/manifest.js';
 import type { InvocationInfo } from '../artifacts/metadata.js';
-import { writeJsonAtomic } from '../artifacts/write-json.js';
+import { writeChunksAtomicInTurns } from '../artifacts/write-json.js';
 import type { CompiledProject } from '../compile.js';
 import { writeCompiledFiles } from '../format/write-compiled-files.js';
 
@@ -17,6 +17,12 @@ export async function writeCompiled(compiled: CompiledProject, invocation: Invoc
     if (node.kind === 'model') files.push({ path: join(base, node.file), sql: node.compiledSql });
     else if (node.kind === 'test') files.push({ path: join(base, node.testType === 'singular' ? node.file : join(node.file.replace(/\.ya?ml$/, ''), `${node.name}.sql`)), sql: node.sql });
   }
-  await writeCompiledFiles(files, join(targetDir(compiled), '.reel-cache'), options.format);
-  writeJsonAtomic(join(targetDir(compiled), 'manifest.json'), buildManifest(compiled, invocation, database));
+  // Worker threads write the files while this thread writes the manifest, in turns with whatever
+  // else runs (a build's queries).
+  const writing = writeCompiledFiles(files, join(targetDir(compiled), '.reel-cache'), options.format);
+  try {
+    await writeChunksAtomicInTurns(join(targetDir(compiled), 'manifest.json'), manifestChunks(compiled, invocation, database));
+  } finally {
+    await writing;
+  }
 }

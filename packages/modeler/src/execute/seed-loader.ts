@@ -1,7 +1,5 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse/sync';
-import { from as copyFrom } from 'pg-copy-streams';
 import { ExecutionError } from '../errors/index.js';
 import type { SeedStep } from '../plan/steps.js';
 import { quoteIdent, quoteLiteral, quoteRelation } from '../sql/quote.js';
@@ -11,7 +9,9 @@ import type { Session } from './session.js';
 
 /** Loads a seed CSV with COPY into a shadow table and swaps it in. Column types: declared, else inferred. */
 export async function loadSeed(session: Session, step: SeedStep): Promise<StepOutcome> {
-  const { header, types } = readSeedShape(step);
+  // Loaded on first use: most runs have no seeds to load.
+  const [{ parse }, { from: copyFrom }] = await Promise.all([import('csv-parse/sync'), import('pg-copy-streams')]);
+  const { header, types } = readSeedShape(step, parse);
   const shadow = shadowName(step.relation, 'new');
   await session.query(`drop table if exists ${quoteRelation(shadow)}`);
   await session.query(`create table ${quoteRelation(shadow)} (${header.map((c, i) => `${quoteIdent(c)} ${types[i]}`).join(', ')})`);
@@ -36,7 +36,7 @@ export async function loadSeed(session: Session, step: SeedStep): Promise<StepOu
   return { status: 'success', message: `INSERT ${rows}`, rowsAffected: rows };
 }
 
-function readSeedShape(step: SeedStep): { header: string[]; types: string[] } {
+function readSeedShape(step: SeedStep, parse: typeof import('csv-parse/sync').parse): { header: string[]; types: string[] } {
   let records: string[][];
   try {
     records = parse(readFileSync(step.csvPath), { delimiter: step.delimiter, relax_column_count: false, skip_empty_lines: true, bom: true });

@@ -9,7 +9,7 @@ const FILES_PER_WORKER = 1500;
 /**
  * Writes compiled SQL files, formatted with sql-formatter, off the main thread: up to two worker
  * threads, each owning a stable shard of the files and its own caches. From TypeScript sources (tests),
- * where the worker file is not compiled, it runs inline.
+ * where the worker file is not compiled, and without formatting, it runs inline.
  */
 export async function writeCompiledFiles(files: readonly CompiledFile[], cacheDir: string, format: boolean): Promise<void> {
   const workerPath = fileURLToPath(WORKER);
@@ -17,8 +17,10 @@ export async function writeCompiledFiles(files: readonly CompiledFile[], cacheDi
   const groups: CompiledFile[][] = Array.from({ length: shards }, () => []);
   for (const file of files) groups[shardOf(file.path, shards)]!.push(file);
   const jobs = groups.map((group, i) => ({ files: group, cacheDir, shard: `${i + 1}-of-${shards}`, format }));
-  if (!existsSync(workerPath)) {
-    for (const job of jobs) writeFormatted(job);
+  // Without formatting, writing is quicker than starting a worker.
+  if (!format || !existsSync(workerPath)) {
+    const formatter = format ? (await import('./format-sql.js')).formatOne : undefined;
+    for (const job of jobs) writeFormatted(job, formatter);
     return;
   }
   await Promise.all(

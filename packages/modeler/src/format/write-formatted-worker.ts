@@ -1,4 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeFormatted, type WriteJob } from './write-formatted.js';
 
-parentPort!.postMessage(writeFormatted(workerData as WriteJob));
+const job = workerData as WriteJob;
+const formatter = job.format ? (await import('./format-sql.js')).formatOne : undefined;
+parentPort!.postMessage(writeFormatted(job, formatter));

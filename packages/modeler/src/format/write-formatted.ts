@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { formatOne } from './format-sql.js';
 
 export interface CompiledFile {
   readonly path: string;
@@ -22,7 +21,7 @@ const hash = (text: string) => createHash('sha1').update(text).digest('base64url
  * Formats (through a cache keyed by the SQL's hash) and writes compiled files, skipping files whose
  * content is already on disk. Runs in a worker thread, or inline when workers are unavailable.
  */
-export function writeFormatted(job: WriteJob): { written: number; formatted: number } {
+export function writeFormatted(job: WriteJob, formatOne?: (sql: string) => string): { written: number; formatted: number } {
   const formattedPath = join(job.cacheDir, `formatted-${job.shard}.json`);
   const writtenPath = join(job.cacheDir, `written-${job.shard}.json`);
   const formattedCache = readJson(formattedPath);
@@ -44,7 +43,7 @@ export function writeFormatted(job: WriteJob): { written: number; formatted: num
   let formatted = 0;
   for (const file of job.files) {
     let text = file.sql;
-    if (job.format) {
+    if (job.format && formatOne) {
       const key = hash(file.sql);
       let pretty = formattedCache[key];
       if (pretty === undefined) {

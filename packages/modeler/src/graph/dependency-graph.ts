@@ -34,6 +34,14 @@ export class DependencyGraph {
     return { graph, errors: graph.findCycles() };
   }
 
+  /** The same graph with its nodes replaced by new versions with the same ids and edges. */
+  withNodes(list: readonly GraphNode[]): DependencyGraph {
+    const nodes = new Map<string, GraphNode>();
+    for (const node of list) nodes.set(node.uniqueId, node);
+    if (nodes.size !== this.nodes.size || [...nodes.keys()].some((id) => !this.nodes.has(id))) return DependencyGraph.build(list).graph;
+    return new DependencyGraph(nodes, this.parents as Map<string, string[]>, this.children as Map<string, string[]>);
+  }
+
   /** Every node in an order where parents come before children (stable by unique id). */
   topologicalOrder(ids: Iterable<string> = this.nodes.keys()): string[] {
     const wanted = new Set(ids);
@@ -41,8 +49,8 @@ export class DependencyGraph {
     for (const id of wanted) indegree.set(id, (this.parents.get(id) ?? []).filter((p) => wanted.has(p)).length);
     const ready = [...wanted].filter((id) => indegree.get(id) === 0).sort();
     const order: string[] = [];
-    while (ready.length > 0) {
-      const id = ready.shift()!;
+    for (let head = 0; head < ready.length; head++) {
+      const id = ready[head]!;
       order.push(id);
       for (const child of this.children.get(id) ?? []) {
         if (!wanted.has(child)) continue;

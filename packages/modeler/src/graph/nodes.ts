@@ -125,10 +125,21 @@ export function makeNode<T extends GraphNode>(input: NodeInput<T>): T {
     let line: number | undefined;
     Object.defineProperty(node, 'line', { enumerable: true, get: () => (line ??= compute()) });
   }
-  for (const value of Object.values(node)) {
-    if (Array.isArray(value)) Object.freeze(value);
+  for (const [key, value] of Object.entries(input)) {
+    if (key !== 'line' && Array.isArray(value)) Object.freeze(value);
   }
   return Object.freeze(node) as unknown as T;
+}
+
+/** A copy of a frozen node with some fields changed; a line not yet computed stays lazy. */
+export function updateNode<T extends GraphNode>(node: T, changes: Partial<Omit<T, 'line'>>): T {
+  const copy: Record<string, unknown> = {};
+  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(node))) {
+    if (descriptor.get) Object.defineProperty(copy, key, { enumerable: true, get: descriptor.get });
+    else copy[key] = descriptor.value;
+  }
+  Object.assign(copy, changes);
+  return Object.freeze(copy) as unknown as T;
 }
 
 export function isRunnable(node: GraphNode): node is RunnableNode {

@@ -1,8 +1,14 @@
 import jsYaml from 'js-yaml';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, Node } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 
 export type YamlPath = readonly (string | number)[];
+
+// The `yaml` package (positions, clearer messages) is loaded only when a place or an error is
+// needed: most runs never need one, and loading it costs start-up time.
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 // YAML 1.2 core (dates stay strings, as in the `yaml` package) plus merge keys (<<).
 const SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [(jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge] });
@@ -30,8 +36,8 @@ export class YamlFile {
 
   private locate(): { doc: Document; lineCounter: LineCounter } {
     if (!this.located) {
-      const lineCounter = new LineCounter();
-      this.located = { doc: parseDocument(this.text, { lineCounter }), lineCounter };
+      const lineCounter = new (yaml().LineCounter)();
+      this.located = { doc: yaml().parseDocument(this.text, { lineCounter }), lineCounter };
     }
     return this.located;
   }
@@ -40,6 +46,7 @@ export class YamlFile {
   placeOf(path: YamlPath, key?: string): { file: string; line?: number; column?: number } {
     let node: unknown = path.length === 0 ? this.doc.contents : this.doc.getIn(path as (string | number)[], true);
     let best: unknown = node;
+    const { isMap, isPair, isScalar } = yaml();
     if (key !== undefined && isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key);
       if (pair && isPair(pair)) best = pair.key;
@@ -58,6 +65,11 @@ export class YamlFile {
   error(path: YamlPath, message: string, hint?: string, key?: string): ConfigError {
     return new ConfigError('config', message, { ...this.placeOf(path, key), hint });
   }
+}
+
+/** YAML text as values, with the same schema as project files (YAML 1.2 core: dates stay strings). */
+export function loadYaml(text: string): unknown {
+  return jsYaml.load(text, { schema: SCHEMA });
 }
 
 /** Parses YAML, turning syntax errors into ConfigErrors with file and line. */
@@ -84,8 +96,8 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; errors
 
 /** The `yaml` package's messages are clearer than js-yaml's: use them for files that fail. */
 function describeYamlErrors(path: string, text: string): ConfigError[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   return doc.errors.map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);
     const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');

@@ -49,7 +49,7 @@ describe('selection and plans (no database)', () => {
       'view stg_plans <- plans',
       'table dim_users <- not_null_stg_users_id,stg_plans,stg_users',
       'test unique_dim_users_id <- dim_users',
-      'test relationships_dim_users_plan_ref_stg_plans__plan <- dim_users,stg_plans',
+      'test relationships_dim_users_plan__plan__ref_stg_plans_ <- dim_users,stg_plans',
     ]);
   });
 
@@ -58,6 +58,6 @@ describe('selection and plans (no database)', () => {
     const run = buildPlan(compiled, { command: 'run', selected: selectNodes(compiled.graph, ['stg_plans+']) });
     expect(run.steps.map((s) => `${s.kind} ${compiled.graph.nodes.get(s.nodeId)!.name}`)).toEqual(['view stg_plans', 'table dim_users']);
     const test = buildPlan(compiled, { command: 'test', selected: selectNodes(compiled.graph, ['stg_plans']) });
-    expect(names(compiled, test.steps.map((s) => s.nodeId))).toEqual(['relationships_dim_users_plan_ref_stg_plans__plan']);
+    expect(names(compiled, test.steps.map((s) => s.nodeId))).toEqual(['relationships_dim_users_plan__plan__ref_stg_plans_']);
   });
 });

@@ -2,8 +2,10 @@ import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 
 /** SQL for the four generic tests every dbt user knows; each returns the failing rows. */
 export interface BuiltinTestInput {
-  /** The relation under test, possibly wrapped with a `where` filter. */
+  /** The relation under test, quoted. */
   readonly model: string;
+  /** The test's `where` config: only rows that match are tested. */
+  readonly where?: string;
   readonly column?: string;
   readonly args: Readonly<Record<string, unknown>>;
   /** For relationships: the parent relation, already resolved. */
@@ -19,19 +21,23 @@ export function isBuiltinTest(name: string): name is BuiltinTestName {
 
 export function builtinTestSql(name: BuiltinTestName, input: BuiltinTestInput): string {
   const column = quoteIdent(input.column ?? '');
+  const from = (alias?: string) => {
+    if (input.where !== undefined) return `(select * from ${input.model} where ${input.where}) as ${alias ?? 'dbt_subquery'}`;
+    return alias ? `${input.model} as ${alias}` : input.model;
+  };
   switch (name) {
     case 'unique':
-      return `select ${column} as unique_field, count(*) as n_records\nfrom ${input.model}\nwhere ${column} is not null\ngroup by ${column}\nhaving count(*) > 1`;
+      return `select ${column} as unique_field, count(*) as n_records\nfrom ${from()}\nwhere ${column} is not null\ngroup by ${column}\nhaving count(*) > 1`;
     case 'not_null':
-      return `select ${column}\nfrom ${input.model}\nwhere ${column} is null`;
+      return `select ${column}\nfrom ${from()}\nwhere ${column} is null`;
     case 'accepted_values': {
       const quote = input.args.quote !== false;
       const values = (input.args.values as unknown[]).map((v) => (quote ? quoteLiteral(String(v)) : String(v)));
-      return `select ${column} as value_field, count(*) as n_records\nfrom ${input.model}\nwhere ${column} not in (${values.join(', ')})\ngroup by ${column}`;
+      return `select ${column} as value_field, count(*) as n_records\nfrom ${from()}\nwhere ${column} not in (${values.join(', ')})\ngroup by ${column}`;
     }
     case 'relationships': {
       const field = quoteIdent(String(input.args.field));
-      return `select child.${column} as from_field\nfrom ${input.model} as child\nleft join ${input.to} as parent on child.${column} = parent.${field}\nwhere child.${column} is not null and parent.${field} is null`;
+      return `select child.${column} as from_field\nfrom ${from('child')}\nleft join ${input.to} as parent on child.${column} = parent.${field}\nwhere child.${column} is not null and parent.${field} is null`;
     }
   }
 }

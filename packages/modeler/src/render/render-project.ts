@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import { ConfigError, GraphError, RenderError, didYouMean, type ReelError } from '../errors/index.js';
 import { modelConfigSchema, testConfigSchema, type ModelConfigInput, type SeedConfigInput, type TestConfigInput } from '../load/config-schema.js';
 import { mergeConfig, toList } from '../load/folder-config.js';
+import type { CompileCache } from '../cache/compile-cache.js';
 import type { LoadedProject } from '../load/load-project.js';
 import type { ProjectFile } from '../load/project-files.js';
 import { readTestUse, type ColumnProperties, type ModelProperties, type Placed, type TestUse } from '../load/property-files.js';
@@ -21,6 +22,7 @@ import {
 } from '../graph/nodes.js';
 import { quoteIdent, quoteRelation, type Relation } from '../sql/quote.js';
 import { builtinTestProblem, builtinTestSql, isBuiltinTest } from './builtin-tests.js';
+import { renderFlat } from './flat-template.js';
 import { registerHelpers, renderFailure, type HelperContext } from './helpers.js';
 import { newRenderState, type RefTarget, type RenderState } from './render-state.js';
 import { SourceMap, stripMarkers } from './source-map.js';
@@ -36,6 +38,8 @@ export interface NamingTarget {
 export interface RenderOptions {
   readonly target: NamingTarget;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Parse results kept between runs (see compile-cache.ts). */
+  readonly cache?: CompileCache;
 }
 
 export interface RenderResult {
@@ -74,7 +78,7 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
   for (const file of project.models) {
     let template: ParsedTemplate;
     try {
-      template = parseTemplate(hb, file.path, file.text);
+      template = parseTemplate(hb, file.path, file.text, options.cache);
     } catch (error) {
       errors.push(error as ReelError);
       continue;
@@ -160,8 +164,12 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
 
   const render = (template: ParsedTemplate, state: RenderState, context: Record<string, unknown>) => {
     try {
-      const compiled = hb.compile(template.ast, { noEscape: true, strict: true, knownHelpersOnly: false });
-      const output = compiled(context, { data: { reel: state } });
+      const data = { reel: state };
+      let output = template.flat ? renderFlat(hb, template.flat, context, data) : undefined;
+      if (output === undefined) {
+        const compiled = hb.compile(template.ast, { noEscape: true, strict: true, knownHelpersOnly: false });
+        output = compiled(context, { data });
+      }
       return stripMarkers(output, template.file);
     } catch (error) {
       state.errors.push(renderFailure(error, template.file, state.nodeName, hb, template));
@@ -207,7 +215,7 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
     );
   }
 
-  const tests = new TestBuilder(project, hb, nodes, sourceTargets, render, errors, configErrors);
+  const tests = new TestBuilder(project, hb, nodes, sourceTargets, render, errors, configErrors, options.cache);
   for (const draft of drafts) {
     const props = draft.properties;
     if (props) tests.addDeclared(nodes.get(draft.file.name)!, props.value.tests, props.value.columns, props.file, props.path);
@@ -363,10 +371,11 @@ class TestBuilder {
     private readonly render: Render,
     private readonly errors: ReelError[],
     private readonly configErrors: ConfigError[],
+    private readonly cache: CompileCache | undefined,
   ) {
     for (const file of project.genericTests) {
       try {
-        this.generic.set(file.name, parseTemplate(hb, file.path, file.text));
+        this.generic.set(file.name, parseTemplate(hb, file.path, file.text, this.cache));
       } catch (error) {
         errors.push(error as ReelError);
       }
@@ -415,7 +424,7 @@ class TestBuilder {
         dependsOn.add(parent.uniqueId);
         to = quoteRelation(parent.relation);
       }
-      sql = builtinTestSql(use.testName as Parameters<typeof builtinTestSql>[0], { model: modelExpr, column, args: use.args, to });
+      sql = builtinTestSql(use.testName as Parameters<typeof builtinTestSql>[0], { model: quoteRelation(target.relation), where: config.where, column, args: use.args, to });
     } else {
       const state = newRenderState(use.file.path, target.name);
       const context: Record<string, unknown> = { model: new Handlebars.SafeString(modelExpr), column_name: column === undefined ? undefined : new Handlebars.SafeString(quoteIdent(column)) };
@@ -463,7 +472,7 @@ class TestBuilder {
   addSingular(file: ProjectFile): void {
     let template: ParsedTemplate;
     try {
-      template = parseTemplate(this.hb, file.path, file.text);
+      template = parseTemplate(this.hb, file.path, file.text, this.cache);
     } catch (error) {
       this.errors.push(error as ReelError);
       return;
@@ -526,16 +535,28 @@ function testKey(file: Placed<unknown>['file'], path: readonly (string | number)
   return value && 'data_tests' in value && !('tests' in value) ? 'data_tests' : 'tests';
 }
 
+/** dbt's name for a generic test: `<test>_<model>_<args sorted by name, column_name included>`. */
 function defaultTestName(test: string, target: RefTarget, column: string | undefined, args: Readonly<Record<string, unknown>>): string {
   const prefix = target.kind === 'source' ? `source_${test}_${target.uniqueId.split('.').slice(-2).join('_')}` : `${test}_${target.name}`;
-  const parts = [prefix];
-  if (column) parts.push(column);
-  const argText = Object.values(args)
-    .flatMap((v) => (Array.isArray(v) ? v : [v]))
-    .map((v) => String(v).replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_|_$/g, ''))
-    .filter(Boolean);
-  if (argText.length) parts.push(argText.join('__'));
-  return parts.join('_').replace(/[^A-Za-z0-9_]/g, '_');
+  const all: Record<string, unknown> = column === undefined ? { ...args } : { ...args, column_name: column };
+  const flat = Object.keys(all)
+    .sort()
+    .flatMap((key) => {
+      const value = all[key];
+      if (Array.isArray(value)) return value;
+      if (value && typeof value === 'object') return Object.values(value);
+      return [value];
+    })
+    .map((part) => pythonStr(part).replace(/[^0-9a-zA-Z_]+/g, '_'));
+  return `${prefix}_${flat.join('__')}`;
+}
+
+/** How Python's str() writes a YAML value, for names identical to dbt's. */
+function pythonStr(value: unknown): string {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value === null || value === undefined) return 'None';
+  return String(value);
 }
 
 function hash(text: string): string {

@@ -1,5 +1,7 @@
 import type Handlebars from 'handlebars';
+import type { CompileCache } from '../cache/compile-cache.js';
 import { RenderError } from '../errors/index.js';
+import { flattenTemplate, type FlatPart } from './flat-template.js';
 import { marker } from './source-map.js';
 
 type Ast = hbs.AST.Program;
@@ -27,10 +29,54 @@ export interface ParsedTemplate {
   readonly helperNames: ReadonlySet<string>;
   /** Where each partial (macro) is first used. */
   readonly partialCalls: ReadonlyMap<string, { readonly line: number; readonly column: number }>;
+  /** Set when the template is only text and helper calls with literal arguments (see flat-template.ts). */
+  readonly flat?: readonly FlatPart[];
 }
 
-/** Parses a template; a syntax error becomes a RenderError at its line. */
-export function parseTemplate(hb: typeof Handlebars, file: string, text: string): ParsedTemplate {
+/**
+ * Parses a template; a syntax error becomes a RenderError at its line. With a cache, a flat
+ * template seen before (same text) is not parsed again: its AST is only built if asked for.
+ */
+export function parseTemplate(hb: typeof Handlebars, file: string, text: string, cache?: CompileCache): ParsedTemplate {
+  const cached = cache?.template(text);
+  if (cached) {
+    let ast: Ast | undefined;
+    return {
+      file,
+      get ast() {
+        ast ??= parseTemplate(hb, file, text).ast;
+        return ast;
+      },
+      configCalls: cached.configCalls,
+      refCalls: cached.refCalls,
+      usesIncremental: cached.usesIncremental,
+      helperNames: new Set(cached.helperNames),
+      partialCalls: new Map(),
+      flat: cached.flat,
+    };
+  }
+  const parsed = parseUncached(hb, file, text);
+  if (cache && parsed.flat && !hasUndefined([parsed.flat, parsed.configCalls, parsed.refCalls])) {
+    cache.storeTemplate(text, {
+      flat: parsed.flat,
+      configCalls: parsed.configCalls,
+      refCalls: parsed.refCalls,
+      usesIncremental: parsed.usesIncremental,
+      helperNames: [...parsed.helperNames],
+    });
+  }
+  return parsed;
+}
+
+/** JSON would turn an undefined literal into null: such templates are not cached. */
+function hasUndefined(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (Array.isArray(value)) return value.some(hasUndefined);
+  if (value && typeof value === 'object') return Object.values(value).some(hasUndefined);
+  return false;
+}
+
+function parseUncached(hb: typeof Handlebars, file: string, text: string): ParsedTemplate {
   let ast: Ast;
   try {
     ast = hb.parse(text);
@@ -68,7 +114,7 @@ export function parseTemplate(hb: typeof Handlebars, file: string, text: string)
     };
     (name === 'config' ? configCalls : refCalls).push(staticCall);
   });
-  return { file, ast, configCalls, refCalls, usesIncremental, helperNames, partialCalls };
+  return { file, ast, configCalls, refCalls, usesIncremental, helperNames, partialCalls, flat: flattenTemplate(ast) };
 }
 
 function staticValue(node: hbs.AST.Expression): StaticValue {

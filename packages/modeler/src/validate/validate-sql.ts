@@ -1,7 +1,9 @@
 import { loadModule, parseSync } from 'libpg-query';
+import type { CompileCache } from '../cache/compile-cache.js';
 import { SqlError } from '../errors/index.js';
 import type { DependencyGraph } from '../graph/dependency-graph.js';
-import { makeNode, type GraphNode, type ModelNode, type TestNode } from '../graph/nodes.js';
+import { makeNode, updateNode, type GraphNode, type ModelNode, type TestNode } from '../graph/nodes.js';
+import { isBuiltinTest } from '../render/builtin-tests.js';
 import { EPHEMERAL_PREFIX } from '../render/render-state.js';
 import type { SourceMap } from '../render/source-map.js';
 import { quoteIdent } from '../sql/quote.js';
@@ -28,8 +30,7 @@ export function loadParser(): Promise<void> {
  * Parses every model's and test's SQL with the real PostgreSQL parser and maps each syntax
  * error back to the template's line and column. Models must be exactly one query.
  */
-export async function validateSql(graph: DependencyGraph): Promise<ValidateResult> {
-  await loadParser();
+export async function validateSql(graph: DependencyGraph, cache?: CompileCache): Promise<ValidateResult> {
   const errors: SqlError[] = [];
   const finals = new Map<string, GraphNode>();
   const ephemeralSql = new Map<string, string>();
@@ -37,8 +38,8 @@ export async function validateSql(graph: DependencyGraph): Promise<ValidateResul
   for (const id of graph.topologicalOrder()) {
     const node = graph.nodes.get(id)!;
     if (node.kind === 'model') {
-      const full = checkQuery(node.compiledSql, node.sourceMap, node, errors);
-      const incremental = node.incrementalSql !== undefined && node.incrementalSql !== node.compiledSql ? checkQuery(node.incrementalSql, node.incrementalSourceMap!, node, errors) : undefined;
+      const full = await checkQuery(node.compiledSql, node.sourceMap, node, errors, cache);
+      const incremental = node.incrementalSql !== undefined && node.incrementalSql !== node.compiledSql ? await checkQuery(node.incrementalSql, node.incrementalSourceMap!, node, errors, cache) : undefined;
       if (!full) continue;
       const inlinedFull = inlineEphemerals(full, node, graph, ephemeralSql);
       const inlinedIncremental = incremental ? inlineEphemerals(incremental, node, graph, ephemeralSql) : undefined;
@@ -54,10 +55,10 @@ export async function validateSql(graph: DependencyGraph): Promise<ValidateResul
         }),
       );
     } else if (node.kind === 'test') {
-      const checked = checkQuery(node.sql, node.sourceMap, node, errors);
+      const checked = isGeneratedSql(node) ? { sql: node.sql, map: undefined } : await checkQuery(node.sql, node.sourceMap, node, errors, cache);
       if (checked) {
         const inlined = inlineEphemerals(checked, node, graph, ephemeralSql);
-        finals.set(id, inlined.sql === node.sql ? node : makeNode<TestNode>({ ...node, sql: inlined.sql }));
+        finals.set(id, inlined.sql === node.sql ? node : updateNode<TestNode>(node, { sql: inlined.sql }));
       }
     } else {
       finals.set(id, node);
@@ -66,14 +67,32 @@ export async function validateSql(graph: DependencyGraph): Promise<ValidateResul
   return { nodes: [...finals.values()], errors };
 }
 
+/**
+ * A built-in test's SQL is written by Reel from quoted identifiers and literals: parsing it would
+ * only cost time. A `where` filter or unquoted accepted values are the user's SQL and are parsed.
+ */
+function isGeneratedSql(test: TestNode): boolean {
+  return test.testType === 'generic' && isBuiltinTest(test.testName) && test.config.where === undefined && !(test.testName === 'accepted_values' && test.args.quote === false);
+}
+
 interface CheckedQuery {
   readonly sql: string;
   readonly map: SourceMap | undefined;
   readonly withLocation?: number;
 }
 
-function checkQuery(sql: string, map: SourceMap | undefined, node: ModelNode | TestNode, errors: SqlError[]): CheckedQuery | undefined {
+/** Checks one query, with the parser (loaded on the first query the cache does not know). */
+async function checkQuery(sql: string, map: SourceMap | undefined, node: ModelNode | TestNode, errors: SqlError[], cache: CompileCache | undefined): Promise<CheckedQuery | undefined> {
   const trimmed = sql.replace(/[\s;]+$/, '');
+  const known = cache?.checkedSql(trimmed);
+  if (known) return { sql: trimmed, map, withLocation: known.withLocation };
+  await loadParser();
+  const checked = parseQuery(trimmed, map, node, errors);
+  if (checked) cache?.storeSql(trimmed, { withLocation: checked.withLocation });
+  return checked;
+}
+
+function parseQuery(trimmed: string, map: SourceMap | undefined, node: ModelNode | TestNode, errors: SqlError[]): CheckedQuery | undefined {
   const place = (offset: number) => {
     if (map) return { file: map.file, ...map.locate(offset) };
     return { file: node.file, line: node.line };

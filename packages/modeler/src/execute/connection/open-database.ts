@@ -1,6 +1,5 @@
 import pg from 'pg';
 import { ConnectionError } from '../../errors/index.js';
-import { acquireEmbeddedServer } from './embedded-server.js';
 import type { ResolvedTarget } from './resolve-target.js';
 
 /** An open pool on the resolved target; `close` ends it and gives back an embedded server lease. */
@@ -23,6 +22,8 @@ export async function openDatabase(target: ResolvedTarget, options: OpenOptions)
   let url = target.url;
   let release: (() => Promise<void>) | undefined;
   if (target.kind === 'embedded') {
+    // Loaded only when used: the embedded server's modules cost start-up time.
+    const { acquireEmbeddedServer } = await import('./embedded-server.js');
     const lease = await acquireEmbeddedServer(options.projectRoot, { log: options.log });
     url = lease.url;
     release = () => lease.release();

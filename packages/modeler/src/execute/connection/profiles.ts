@@ -53,23 +53,20 @@ export function findProfilesFile(projectRoot: string, profilesDir: string | unde
 /** Reads one target of one profile; `{{env "NAME"}}` is replaced before parsing. */
 export function readProfileTarget(path: string, profile: string, target: string | undefined, env: Readonly<Record<string, string | undefined>>): ProfileTarget {
   const hb = Handlebars.create();
-  const missing: string[] = [];
+  // A variable that is not set only matters in the target in use (as in dbt): it is marked here
+  // and reported if the chosen target holds the mark.
   hb.registerHelper('env', (name: unknown, ...rest: unknown[]) => {
     const fallback = rest.length > 1 ? rest[0] : undefined;
     const value = env[String(name)];
     if (value !== undefined) return value;
     if (fallback !== undefined) return String(fallback);
-    missing.push(String(name));
-    return '';
+    return `${MISSING_MARK}${String(name)}__`;
   });
   let text: string;
   try {
     text = hb.compile(readFileSync(path, 'utf8'), { noEscape: true })({});
   } catch (error) {
     throw new ConfigError('profiles-template', `cannot render ${PROFILES_FILE}: ${(error as Error).message.split('\n')[0]}`, { file: path, hint: 'use {{env "NAME"}} to read environment variables' });
-  }
-  if (missing.length > 0) {
-    throw new ConfigError('profiles-env', `${PROFILES_FILE} reads environment variable ${missing[0]}, which is not set`, { file: path, hint: `export ${missing[0]}=… or give a default: {{env "${missing[0]}" "default"}}` });
   }
   const parsed = parseYaml(path, text);
   if (!parsed.file) throw parsed.errors[0]!;
@@ -89,9 +86,19 @@ export function readProfileTarget(path: string, profile: string, target: string 
   const output = value.outputs[name];
   if (!output) {
     throw new ConfigError('no-target', `profile "${profile}" has no target "${name}"${didYouMean(name, Object.keys(value.outputs))}`, {
-      ...file.placeOf([profile, 'outputs']),
+      ...file.placeOf([profile], 'outputs'),
       hint: `targets are: ${Object.keys(value.outputs).join(', ')}`,
+    });
+  }
+  for (const [key, field] of Object.entries(output)) {
+    const mark = typeof field === 'string' ? new RegExp(`${MISSING_MARK}(.+?)__`).exec(field) : null;
+    if (!mark) continue;
+    throw new ConfigError('profiles-env', `target "${name}" reads environment variable ${mark[1]}, which is not set`, {
+      ...file.placeOf([profile, 'outputs', name, key]),
+      hint: `export ${mark[1]}=… or give a default: {{env "${mark[1]}" "default"}}`,
     });
   }
   return { name, output, file: path };
 }
+
+const MISSING_MARK = '__REEL_UNSET_ENV_';
