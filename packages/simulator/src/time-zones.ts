@@ -9,6 +9,20 @@ export class TimeZones {
   private readonly formatters = new Map<string, Intl.DateTimeFormat>();
   private readonly offsets = new Map<string, number>();
 
+  private readonly tables = new Map<string, Int16Array>();
+
+  /** Offsets of `zone` for days `from` (inclusive) to `to` (exclusive), for fast lookup in a loop. */
+  table(zone: string, from: number, to: number): Int16Array {
+    const key = `${zone}|${from}|${to}`;
+    let table = this.tables.get(key);
+    if (!table) {
+      table = new Int16Array(to - from);
+      for (let day = from; day < to; day++) table[day - from] = this.offsetMinutes(zone, day);
+      this.tables.set(key, table);
+    }
+    return table;
+  }
+
   /** Offset in minutes (local − UTC) in force at noon UTC of the given day number (days since epoch). */
   offsetMinutes(zone: string, day: number): number {
     const key = `${zone}|${day}`;
@@ -35,8 +49,19 @@ export class TimeZones {
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
+const offsetTexts = new Map<number, string>();
+
 /** `+05:30` for 330 minutes. */
 export function formatOffset(minutes: number): string {
+  let text = offsetTexts.get(minutes);
+  if (text === undefined) {
+    text = offsetText(minutes);
+    offsetTexts.set(minutes, text);
+  }
+  return text;
+}
+
+function offsetText(minutes: number): string {
   const sign = minutes < 0 ? '-' : '+';
   const abs = Math.abs(minutes);
   return `${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
@@ -54,12 +79,20 @@ export function formatDay(day: number): string {
   return text;
 }
 
+let clock: string[] | undefined;
+
+/** `HH:MM:SS` of a second of the day, from a table built once. */
+export function formatClock(secondOfDay: number): string {
+  if (!clock) {
+    clock = new Array<string>(86_400);
+    for (let s = 0; s < 86_400; s++) clock[s] = `${pad2(Math.floor(s / 3600))}:${pad2(Math.floor((s % 3600) / 60))}:${pad2(s % 60)}`;
+  }
+  return clock[secondOfDay]!;
+}
+
 /** `YYYY-MM-DDTHH:MM:SS` of a local day number and second of the day. */
 export function formatLocal(day: number, secondOfDay: number): string {
-  const h = Math.floor(secondOfDay / 3600);
-  const m = Math.floor((secondOfDay % 3600) / 60);
-  const s = secondOfDay % 60;
-  return `${formatDay(day)}T${pad2(h)}:${pad2(m)}:${pad2(s)}`;
+  return `${formatDay(day)}T${formatClock(secondOfDay)}`;
 }
 
 /** Days since 1970-01-01 of an ISO date (`2024-01-31`). */
