@@ -23,6 +23,7 @@ export {
   CompileFailedError,
   type SourcePlace,
 } from './errors/index.js';
+export { readProfileName } from './commands/context.js';
 export { resolveTarget, redactUrl, type ResolvedTarget, type TargetOptions } from './execute/connection/resolve-target.js';
 export { openDatabase, type Database, type OpenOptions } from './execute/connection/open-database.js';
 export { acquireEmbeddedServer, type EmbeddedLease } from './execute/connection/embedded-server.js';

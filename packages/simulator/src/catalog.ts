@@ -54,6 +54,17 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 const WORDS = ['Midnight', 'Echo', 'Garden', 'Signal', 'Harbor', 'Crown', 'Storm', 'Paper', 'Silent', 'River', 'Glass', 'North', 'Wild', 'Last', 'Golden', 'Hidden', 'Broken', 'Summer', 'Iron', 'Velvet', 'Lost', 'City', 'Night', 'Fire', 'Ghost', 'Blue', 'Secret', 'Long', 'Red', 'Winter'];
 const LANGUAGES: Readonly<Record<string, string>> = { 'North America': 'English', 'Latin America': 'Spanish', Europe: 'English', 'Middle East & Africa': 'Arabic', 'Asia Pacific': 'Japanese' };
 
+/**
+ * Catalog quality drifts: each year of release adds QUALITY_DRIFT to a title's latent quality
+ * (newer titles are better on average), which ratings by release cohort can find.
+ */
+const QUALITY_DRIFT = 0.12;
+const NETFLIX_REFERENCE_DAY = Math.floor(Date.UTC(2015, 0, 1) / DAY_MS);
+
+function qualityDrift(releaseDay: number, referenceDay: number): number {
+  return (QUALITY_DRIFT * (releaseDay - referenceDay)) / 365;
+}
+
 /** "September 25, 2021", as the Netflix catalog writes dates. */
 export function catalogDate(day: number): string {
   const date = new Date(day * DAY_MS);
@@ -113,7 +124,7 @@ export function generateCatalog(seed: number, shows: number, firstDay: number, l
       seasons: isSeries ? seasons : undefined,
       homeRegion: region,
       language: LANGUAGES[country.region] ?? 'English',
-      quality: random.normal(),
+      quality: random.normal() + qualityDrift(releaseDay, firstDay),
       basePopularity: random.pareto(1.1),
       raw,
     };
@@ -192,8 +203,10 @@ export function catalogFromNetflix(seed: number, records: readonly Readonly<Reco
     const firstCountry = COUNTRY_BY_NAME.get((record.country ?? '').split(',')[0]!.trim().toLowerCase());
     const region = firstCountry ? REGIONS.indexOf(firstCountry.region as (typeof REGIONS)[number]) : random.int(REGIONS.length);
     const year = Number(record.release_year) || 2015;
-    const releaseDay = Math.floor(Date.UTC(year, random.int(12), 1 + random.int(28)) / DAY_MS);
-    const addedDay = parseCatalogDate(record.date_added ?? '') ?? Math.max(releaseDay, releaseDay + random.int(365));
+    const yearDay = Math.floor(Date.UTC(year, random.int(12), 1 + random.int(28)) / DAY_MS);
+    const releaseDay = Math.min(yearDay, parseCatalogDate(record.date_added ?? '') ?? yearDay);
+    const listed = parseCatalogDate(record.date_added ?? '');
+    const addedDay = listed ?? releaseDay + random.int(365);
     const duration = record.duration || (/\d+ min/.test(record.rating ?? '') ? record.rating! : '');
     const minutesMatch = /(\d+)\s*min/.exec(duration);
     const seasonsMatch = /(\d+)\s*Season/.exec(duration);
@@ -206,12 +219,12 @@ export function catalogFromNetflix(seed: number, records: readonly Readonly<Reco
       title: record.title ?? '',
       genres: ids,
       releaseDay,
-      addedDay: Math.max(addedDay, releaseDay),
+      addedDay,
       minutes: isSeries ? 45 : Number(minutesMatch?.[1] ?? 95),
       seasons: isSeries ? seasons : undefined,
       homeRegion: region,
       language: 'English',
-      quality: random.normal(),
+      quality: random.normal() + qualityDrift(releaseDay, NETFLIX_REFERENCE_DAY),
       basePopularity: random.pareto(1.1),
       raw: {
         director: record.director ?? '',

@@ -38,9 +38,14 @@ export class CsvWriter {
     this.rows++;
   }
 
-  /** Text already made of whole lines (a worker's share). */
-  lines(text: string, count: number): void {
-    this.write(text);
+  /** Bytes already made of whole lines (a worker's share). */
+  lines(bytes: Uint8Array, count: number): void {
+    if (this.used + bytes.length > BUFFER_SIZE) this.flush();
+    if (bytes.length > BUFFER_SIZE) this.output(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    else {
+      this.buffer.set(bytes, this.used);
+      this.used += bytes.length;
+    }
     this.rows += count;
   }
 

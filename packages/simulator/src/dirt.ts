@@ -92,18 +92,9 @@ export class DirtStream {
   /** A category value (country code, genre list, device), sometimes spelt differently. */
   category(value: string, longName?: string): string {
     if (!this.hit('inconsistent_category')) return value;
-    switch (this.random.int(longName ? 5 : 4)) {
-      case 0:
-        return value.toLowerCase();
-      case 1:
-        return value.toUpperCase();
-      case 2:
-        return ` ${value}`;
-      case 3:
-        return `${value}  `;
-      default:
-        return longName!;
-    }
+    // Only variants that really differ from the value.
+    const variants = [` ${value}`, `${value}  `, value.toLowerCase(), value.toUpperCase(), ...(longName ? [longName] : [])].filter((v) => v !== value);
+    return this.random.pick(variants);
   }
 
   /** An event time: ISO 8601 in the user's local time with offset, or (dirty) another format. */

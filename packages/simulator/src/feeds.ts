@@ -18,7 +18,7 @@ export const FEED_NAMES = Object.keys(FEEDS) as FeedName[];
 
 /** Hidden truth, written under truth/ beside the feeds and never loaded into raw. */
 export const TRUTH = {
-  user_profiles: ['user_id', 'activity', 'binge', 'rating_propensity', 'rating_bias', 'churn_frailty', 'taste'],
+  user_profiles: ['user_id', 'activity', 'binge', 'rating_propensity', 'rating_bias', 'churn_frailty', 'price_sensitivity', 'taste'],
   churn_truth: ['user_id', 'snapshot_date', 'churn_probability_30d', 'churned_within_30d'],
   title_truth: ['content_id', 'quality', 'base_popularity'],
 } as const;

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { openDatabase, quoteIdent, resolveTarget } from '@reel/modeler';
+import { openDatabase, quoteIdent, readProfileName, resolveTarget } from '@reel/modeler';
 import { FEED_NAMES, FEEDS, PLAIN_FEEDS, type FeedName } from './feeds.js';
 import { LineCheck, type RejectedLine } from './line-check.js';
 import { readRunRecord } from './simulate.js';
@@ -54,7 +54,7 @@ export async function loadRun(out: string, options: LoadOptions): Promise<LoadRe
   }
   const schema = options.schema ?? 'raw';
   const env = options.env ?? process.env;
-  const target = resolveTarget({ projectRoot: options.projectDir, profile: options.profile ?? 'default', target: options.target, profilesDir: options.profilesDir, env });
+  const target = resolveTarget({ projectRoot: options.projectDir, profile: options.profile ?? readProfileName(options.projectDir), target: options.target, profilesDir: options.profilesDir, env });
   const database = await openDatabase(target, { projectRoot: options.projectDir, threads: 3, log: options.log });
   try {
     await database.pool.query(`create schema if not exists ${quoteIdent(schema)}`);

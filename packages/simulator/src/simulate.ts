@@ -8,7 +8,7 @@ import type { Catalog } from './catalog.js';
 import { loadCatalog, type CatalogSpec } from './catalog-source.js';
 import { CsvWriter, csvField } from './csv-writer.js';
 import { Dirt, ingestedAt, type DirtKind } from './dirt.js';
-import { addDirtCounts, simulateChunk, type ChunkJob, type ChunkOutput } from './user-chunk.js';
+import { addDirtCounts, joinsPerDay, simulateChunk, type ChunkJob, type ChunkOutput } from './user-chunk.js';
 import { Random } from './random.js';
 import { FEED_NAMES, FEEDS, TRUTH, TRUTH_NAMES, type FeedName, type TruthName } from './feeds.js';
 import { SimulationError } from './simulation-error.js';
@@ -135,20 +135,19 @@ async function runBatch(out: string, args: RunRecord['arguments'], spec: Catalog
   const dirt = new Dirt(args.dirty_rate, args.dirt);
   writeCatalog(catalog, args.seed, dirt, feeds.content, truth.title_truth, (arrival) => arrival >= fromUtc && arrival < toUtc);
 
-  // Members who join in appended days: the original run's signup rate, continued.
-  const extraUsers = Math.round(((0.3 * args.users) / args.days) * appendedDays);
+  const extraUsers = Math.floor(joinsPerDay({ users: args.users, startDay, originalEndDay: originalEnd }) * appendedDays);
   const totalUsers = args.users + extraUsers;
   const base = { seed: args.seed, users: args.users, startDay, originalEndDay: originalEnd, endDay, fromUtc, toUtc, dirtyRate: args.dirty_rate, dirt: args.dirt };
   const jobs: ChunkJob[] = [];
   for (let first = 1; first <= totalUsers; first += CHUNK_USERS) jobs.push({ ...base, firstUser: first, lastUser: Math.min(totalUsers, first + CHUNK_USERS - 1) });
   let done = 0;
   await runChunks(jobs, spec, catalog, (job, chunk) => {
-    feeds.users.lines(chunk.users.text, chunk.users.rows);
-    feeds.views.lines(chunk.views.text, chunk.views.rows);
-    feeds.ratings.lines(chunk.ratings.text, chunk.ratings.rows);
-    feeds.subscriptions.lines(chunk.subscriptions.text, chunk.subscriptions.rows);
-    truth.user_profiles.lines(chunk.user_profiles.text, chunk.user_profiles.rows);
-    truth.churn_truth.lines(chunk.churn_truth.text, chunk.churn_truth.rows);
+    feeds.users.lines(chunk.users.bytes, chunk.users.rows);
+    feeds.views.lines(chunk.views.bytes, chunk.views.rows);
+    feeds.ratings.lines(chunk.ratings.bytes, chunk.ratings.rows);
+    feeds.subscriptions.lines(chunk.subscriptions.bytes, chunk.subscriptions.rows);
+    truth.user_profiles.lines(chunk.user_profiles.bytes, chunk.user_profiles.rows);
+    truth.churn_truth.lines(chunk.churn_truth.bytes, chunk.churn_truth.rows);
     addDirtCounts(dirt, chunk);
     done += job.lastUser - job.firstUser + 1;
     onProgress?.({ users: done, totalUsers, rows: FEED_NAMES.reduce((sum, name) => sum + feeds[name].rows, 0) });
@@ -163,8 +162,11 @@ async function runBatch(out: string, args: RunRecord['arguments'], spec: Catalog
   for (const name of TRUTH_NAMES) truth[name].close();
   // The commit: run.json goes last, so a run folder without it holds no run, and an append that
   // did not get this far is cut off again by the next one.
-  rmSync(join(out, RUN_FILE), { force: true });
-  if (!previous) for (const name of FEED_NAMES) renameSync(`${feedPath(name)}.tmp`, feedPath(name));
+  if (!previous) {
+    // A fresh run replaces the folder's files: without run.json in between, it holds no run.
+    rmSync(join(out, RUN_FILE), { force: true });
+    for (const name of FEED_NAMES) renameSync(`${feedPath(name)}.tmp`, feedPath(name));
+  }
   for (const name of TRUTH_NAMES) renameSync(join(out, 'truth', `${name}.csv.tmp`), join(out, 'truth', `${name}.csv`));
   const sizes = Object.fromEntries(FEED_NAMES.map((name) => [name, statSync(feedPath(name)).size])) as Record<FeedName, number>;
   const batch: BatchRecord = { index, from: index === 0 ? null : batches[index - 1]!.to, to: formatDay(endDay), rows: counts, sha256: sha };
@@ -175,12 +177,12 @@ async function runBatch(out: string, args: RunRecord['arguments'], spec: Catalog
   return record;
 }
 
-const CHUNK_USERS = 2000;
+const CHUNK_USERS = 500;
 const WORKER = new URL('./simulate-worker.js', import.meta.url);
 
 /**
  * Simulates the chunks on worker threads (one per core, up to four) and hands their output to
- * `write` in chunk order, keeping at most two chunks per worker in flight so memory stays flat.
+ * `write` in chunk order, keeping at most one chunk more than there are workers in flight, so memory stays flat.
  * Small runs, and runs from the TypeScript sources (tests), simulate on this thread.
  */
 async function runChunks(jobs: readonly ChunkJob[], spec: CatalogSpec, catalog: Catalog, write: (job: ChunkJob, chunk: ChunkOutput) => void): Promise<void> {
@@ -197,7 +199,7 @@ async function runChunks(jobs: readonly ChunkJob[], spec: CatalogSpec, catalog: 
     await new Promise<void>((resolve, reject) => {
       const idle: Worker[] = [];
       const dispatch = () => {
-        while (idle.length > 0 && next < jobs.length && next - written < threads * 2) {
+        while (idle.length > 0 && next < jobs.length && next - written < threads + 1) {
           const worker = idle.pop()!;
           const at = next++;
           worker.once('message', (chunk: ChunkOutput) => {

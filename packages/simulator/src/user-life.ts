@@ -26,8 +26,21 @@ const cumulative = (weights: readonly number[]) => {
 };
 const HOUR_CDF = [cumulative(HOURS_WEEKDAY), cumulative(HOURS_WEEKEND)];
 
-/** Daily churn hazard before any signal: about 1.5 % a month for an average, engaged member. */
-const BASE_HAZARD = 0.0005;
+/** Daily churn hazard of an average, engaged member with neutral fit: under 1 % a month. */
+const BASE_HAZARD = 0.00025;
+/**
+ * Engagement is exp(x), x a mean-reverting random walk (pull THETA, daily noise SIGMA). Now and
+ * then a member starts fading (FADE_START a day, more for the frail): x then sinks by FADE a day
+ * until they recover (FADE_STOP a day) or leave. The hazard rises as exp(-HAZARD_X · x).
+ */
+const THETA = 0.02;
+const SIGMA = 0.06;
+const FADE = -0.06;
+const FADE_START = 0.003;
+const FADE_STOP = 0.01;
+const HAZARD_X = 2.4;
+const PAYMENT_FAILURE = 0.0012;
+const PAYMENT_EFFECT = 1.6;
 const SNAPSHOT_EVERY = 7;
 /** Orphan user ids start here, far above any real one. */
 const ORPHAN_USERS = 900_000_000;
@@ -51,7 +64,7 @@ export interface LifeOptions {
  * taste), how much of it, ratings, plan and price changes, payment failures, and churn from a hazard
  * that rises as engagement falls, content fits poorly, prices rise and payments fail.
  */
-export function liveUser(id: number, options: LifeOptions, sink: RowSink, signupWindow?: readonly [from: number, to: number]): void {
+export function liveUser(id: number, options: LifeOptions, sink: RowSink, joinsOn?: number): void {
   const { world, zones, dirt, endDay } = options;
   const { catalog, startDay } = world;
   const random = Random.for(world.seed, 10, id);
@@ -60,9 +73,9 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
   const region = ['North America', 'Latin America', 'Europe', 'Middle East & Africa', 'Asia Pacific'].indexOf(country.region);
   const zone = pickZone(country, random);
   // 70 % were members before the run starts; the rest join during it (or in the appended days).
-  const existing = !signupWindow && random.chance(0.7);
-  const [from, to] = signupWindow ?? [startDay, world.originalEndDay];
-  const signupDay = existing ? startDay - 1 - (Math.floor(random.pareto(0.9) * 30) % (5 * 365)) : from + random.int(to - from);
+  // Members added by --append-days join on a day fixed by their id (`joinsOn`).
+  const existing = joinsOn === undefined && random.chance(0.7);
+  const signupDay = joinsOn ?? (existing ? startDay - 1 - (Math.floor(random.pareto(0.9) * 30) % (5 * 365)) : startDay + random.int(world.originalEndDay - startDay));
   const ageBand = random.pick(AGE_BANDS);
   const channel = random.pick(CHANNELS);
   let planIndex = random.chance(0.35) ? 0 : random.chance(0.7) ? 1 : 2;
@@ -76,13 +89,12 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
   const binge = 1 + random.logNormal(Math.log(0.8), 0.6);
   const ratingPropensity = random.beta(1.2, 6);
   const ratingBias = random.normal(0, 0.45);
-  const frailty = random.normal(0, 0.6);
-  // Some members drift away, some grow more engaged; most stay about where they are.
-  const drift = random.normal(-0.002, 0.006);
+  const frailty = random.normal(0, 0.45);
+  const fadeStart = FADE_START * Math.exp(frailty);
   const priceSensitivity = random.logNormal(0, 0.5);
 
   const tasteText = taste.map((t, g) => [t, g] as const).filter(([t]) => t >= 0.05).sort((a, b) => b[0] - a[0]).map(([t, g]) => `${catalog.genres[g]}=${t.toFixed(3)}`).join(';');
-  sink.profile([id, activity.toFixed(4), binge.toFixed(3), ratingPropensity.toFixed(4), ratingBias.toFixed(3), frailty.toFixed(3), csvField(tasteText)].join(','));
+  sink.profile([id, activity.toFixed(4), binge.toFixed(3), ratingPropensity.toFixed(4), ratingBias.toFixed(3), frailty.toFixed(3), priceSensitivity.toFixed(3), csvField(tasteText)].join(','));
 
   const offsets = zones.table(zone, startDay - 1, endDay + 2);
   const offsetAt = (day: number) => (day >= startDay - 1 && day < endDay + 2 ? offsets[day - startDay + 1]! : zones.offsetMinutes(zone, day));
@@ -91,10 +103,11 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
 
   const signupSecond = 8 * 3600 + random.int(14 * 3600);
   const signupUtc = utcOf(signupDay, signupSecond);
+  const signupArrival = signupUtc + random.between(1000, 600_000);
   const deviceMix = DEVICES.map((d, i) => `${d}=${devices[i]!.toFixed(2)}`).join(';');
   sink.user(
-    [id, d.timestamp(signupUtc, offsetAt(signupDay)), d.optional(d.category(country.code, country.name)), csvField(country.region), zone, d.optional(PLANS[planIndex]!), d.optional(ageBand), d.optional(channel), deviceMix, ingestedAt(signupUtc + random.between(1000, 600_000))].join(','),
-    signupUtc,
+    [id, d.timestamp(signupUtc, offsetAt(signupDay)), d.optional(d.category(country.code, country.name)), csvField(country.region), zone, d.optional(PLANS[planIndex]!), d.optional(ageBand), d.optional(channel), deviceMix, ingestedAt(signupArrival)].join(','),
+    signupArrival,
   );
 
   let eventSeq = 0;
@@ -107,11 +120,11 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
   };
   subscription('start', signupDay, signupSecond);
 
-  let engagement = 1;
+  let x = 0;
+  let fading = false;
   let active = true;
   let cancelDay = -1;
   let fitAverage = 0.5;
-  let lastViewDay = Math.max(signupDay, startDay - 1);
   let paymentTroubleUntil = -1;
   let priceShockUntil = -1;
   let viewSeq = 0;
@@ -120,25 +133,37 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
   const snapshots: Snapshot[] = [];
   const cancels: number[] = [];
 
-  const hazardFor = (e: number, fit: number, idle: number, price: boolean, payment: boolean) =>
-    BASE_HAZARD * Math.exp(1.3 * -Math.log(e) + 2.5 * (0.5 - fit) + 0.035 * Math.min(idle, 30) + (price ? 0.9 * priceSensitivity : 0) + (payment ? 1.6 : 0) + frailty);
+  const hazardFor = (level: number, fit: number, price: boolean, payment: boolean) =>
+    BASE_HAZARD * Math.exp(-HAZARD_X * level + 2.5 * (0.5 - fit) + (price ? 0.9 * priceSensitivity : 0) + (payment ? PAYMENT_EFFECT : 0) + frailty);
 
   for (let day = Math.max(signupDay, startDay); day < endDay; day++) {
     if (!active) {
       // Some who left come back.
       if (day - cancelDay > 14 && random.chance(0.002)) {
         active = true;
-        engagement = 0.8;
-        lastViewDay = day;
+        x = -0.2;
+        fading = false;
         subscription('reactivate', day, 9 * 3600 + random.int(12 * 3600));
       } else continue;
     }
     if ((day - startDay) % SNAPSHOT_EVERY === 0 && day - startDay >= 28 && day + HORIZON <= endDay) {
-      // The true probability of leaving within 30 days, from the hazard the member is on now.
+      // The true probability of leaving within 30 days given the state now: the expected hazard of
+      // each coming day, over the spread of engagement paths (x is Gaussian given today: its mean
+      // and variance are carried forward; E[exp(-c·x)] = exp(-c·m + c²·v/2)), future fading and
+      // payment failures included.
       let survive = 1;
+      let mean = x;
+      let variance = 0;
+      let stillFading = fading ? 1 : 0;
       for (let k = 1; k <= HORIZON; k++) {
-        const e = Math.min(3, Math.max(0.05, engagement * Math.exp(drift * k)));
-        survive *= 1 - Math.min(1, hazardFor(e, fitAverage, day - lastViewDay + k, day + k < priceShockUntil, day + k < paymentTroubleUntil));
+        stillFading = stillFading * (1 - FADE_STOP) + (1 - stillFading) * fadeStart;
+        mean += -THETA * mean + FADE * stillFading;
+        variance = (1 - THETA) * (1 - THETA) * variance + SIGMA * SIGMA;
+        // Step k is the hazard at the end of day + k - 1 (the first one is today's).
+        const on = day + k - 1;
+        const trouble = on < paymentTroubleUntil ? 1 : 1 - Math.pow(1 - PAYMENT_FAILURE, Math.min(k, 14));
+        const base = hazardFor(mean - (HAZARD_X * variance) / 2, fitAverage, on < priceShockUntil, false);
+        survive *= 1 - Math.min(1, base * (1 + trouble * (Math.exp(PAYMENT_EFFECT) - 1)));
       }
       snapshots.push({ day, probability: 1 - survive });
     }
@@ -146,7 +171,7 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
       priceShockUntil = day + 45;
       subscription('price_change', day, 3 * 3600);
     }
-    if (random.chance(0.0012)) {
+    if (random.chance(PAYMENT_FAILURE)) {
       paymentTroubleUntil = day + 14;
       subscription('payment_failure', day, 4 * 3600 + random.int(3600));
     }
@@ -158,7 +183,7 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
     // 1970-01-01 was a Thursday.
     const weekday = (day + 4) % 7;
     const weekend = weekday === 0 || weekday === 6 ? 1 : 0;
-    const sessions = random.poisson(activity * engagement * WEEKDAY_LIFT[weekday]!);
+    const sessions = random.poisson(activity * Math.exp(x) * WEEKDAY_LIFT[weekday]!);
     const table = world.showTable(region, day);
     for (let s = 0; s < sessions; s++) {
       const cdf = HOUR_CDF[weekend]!;
@@ -198,7 +223,6 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
         const startUtc = utcOf(startDayLocal, second % 86_400);
         writeView(title, device, startUtc, offsetAt(startDayLocal), watched, completion);
         fitAverage = 0.9 * fitAverage + 0.1 * fit;
-        lastViewDay = day;
         if (random.float() < ratingPropensity * (0.3 + completion)) {
           const years = (day - startDay) / 365;
           const raw = 3.1 + 0.9 * title.quality + 1.4 * (fit - 0.5) + ratingBias + 0.35 * years + random.normal(0, 0.6);
@@ -210,9 +234,10 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
       }
     }
 
-    // Engagement drifts (and sinks with poor fit); the hazard rises as it falls.
-    engagement = Math.min(3, Math.max(0.05, engagement * Math.exp(drift + 0.01 * (fitAverage - 0.5) + random.normal(0, 0.03))));
-    const hazard = hazardFor(engagement, fitAverage, day - lastViewDay, day < priceShockUntil, day < paymentTroubleUntil);
+    // Engagement wanders, and sinks while fading; the hazard rises as it falls.
+    fading = fading ? !random.chance(FADE_STOP) : random.chance(fadeStart);
+    x += -THETA * x + (fading ? FADE : 0) + random.normal(0, SIGMA);
+    const hazard = hazardFor(x, fitAverage, day < priceShockUntil, day < paymentTroubleUntil);
     if (random.float() < hazard) {
       active = false;
       cancelDay = day;
@@ -222,7 +247,7 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, signup
   }
 
   for (const snapshot of snapshots) {
-    const churned = cancels.some((day) => day > snapshot.day && day <= snapshot.day + HORIZON);
+    const churned = cancels.some((day) => day >= snapshot.day && day < snapshot.day + HORIZON);
     sink.churn(`${id},${formatDay(snapshot.day)},${snapshot.probability.toFixed(5)},${churned ? 1 : 0}`);
   }
 

@@ -58,8 +58,8 @@ function parseVars(text: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** The profile name, read before the full load so the target can be resolved first. */
-function readProfileName(root: string): string {
+/** The profile name of the project in `root` (`profile:`, else `name:`), read before the full load. */
+export function readProfileName(root: string): string {
   const path = join(root, PROJECT_FILE);
   if (!existsSync(path)) return 'default';
   try {
