@@ -251,13 +251,14 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, joinsO
     sink.churn(`${id},${formatDay(snapshot.day)},${snapshot.probability.toFixed(5)},${churned ? 1 : 0}`);
   }
 
+  /** The member and title a row names: now and then (orphan_key) one that does not exist. */
+  function keys(title: Title): [userId: string, contentId: string] {
+    if (!d.hit('orphan_key')) return [String(id), title.id];
+    return random.chance(0.5) ? [String(ORPHAN_USERS + random.int(1_000_000)), title.id] : [String(id), `x${random.int(1_000_000)}`];
+  }
+
   function writeView(title: Title, device: string, startUtc: number, offset: number, watched: number, completion: number): void {
-    let userId = String(id);
-    let contentId = title.id;
-    if (d.hit('orphan_key')) {
-      if (random.chance(0.5)) userId = String(ORPHAN_USERS + random.int(1_000_000));
-      else contentId = `x${random.int(1_000_000)}`;
-    }
+    const [userId, contentId] = keys(title);
     let seconds = String(watched);
     if (d.hit('impossible_value')) seconds = random.chance(0.5) ? String(-1 - random.int(3600)) : String(86_400 + random.int(10 * 86_400));
     const viewId = id * 100_000 + viewSeq++;
@@ -278,12 +279,7 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, joinsO
   }
 
   function writeRating(title: Title, stars: number, utc: number, offset: number): void {
-    let userId = String(id);
-    let contentId = title.id;
-    if (d.hit('orphan_key')) {
-      if (random.chance(0.5)) userId = String(ORPHAN_USERS + random.int(1_000_000));
-      else contentId = `x${random.int(1_000_000)}`;
-    }
+    const [userId, contentId] = keys(title);
     let value = String(stars);
     if (d.hit('impossible_value')) value = random.pick(['0', '6', '10', '-1', '11']);
     const ingested = arrival(utc);
