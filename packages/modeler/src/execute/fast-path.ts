@@ -25,7 +25,10 @@ async function fastView(client: pg.PoolClient, step: ViewStep, kind: RelationKin
 }
 
 async function fastTable(client: pg.PoolClient, step: TableStep): Promise<StepOutcome | undefined> {
-  return attempt(client, `create table ${quoteRelation(step.relation)} as\n`, step.sql, (rows) => ({ status: 'success', message: `SELECT ${rows}`, rowsAffected: rows }));
+  const outcome = await attempt(client, `create table ${quoteRelation(step.relation)} as\n`, step.sql, (rows) => ({ status: 'success', message: `SELECT ${rows}`, rowsAffected: rows }));
+  // Statistics for the models planned on it next (see materializeTable).
+  if (outcome) await client.query(`analyze ${quoteRelation(step.relation)}`);
+  return outcome;
 }
 
 async function attempt(client: pg.PoolClient, prefix: string, sql: string, outcome: (rows: number) => StepOutcome): Promise<StepOutcome | undefined> {

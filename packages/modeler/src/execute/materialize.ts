@@ -47,6 +47,9 @@ export async function materializeTable(session: Session, step: TableStep | Mater
   const what = isMatview ? 'materialized view' : 'table';
   await session.query(`drop ${what} if exists ${quoteRelation(shadow)}`);
   const created = await runModelQuery(session, `create ${what} ${quoteRelation(shadow)} as\n`, step.sql);
+  // Fresh statistics, so that the models built on it next are planned on what it really holds
+  // (a new table has none until autovacuum gets to it, and plans made blind can take minutes).
+  await session.query(`analyze ${quoteRelation(shadow)}`);
   await swapIn(session, shadow, step.relation, isMatview ? 'materialized view' : 'table');
   const rows = created.rowCount ?? undefined;
   return { status: 'success', message: `SELECT ${rows ?? ''}`.trim(), rowsAffected: rows };
@@ -109,6 +112,7 @@ export async function materializeIncremental(session: Session, step: Incremental
   }
   const inserted = await session.query(`insert into ${target} (${shared.map(quoteIdent).join(', ')}) select ${shared.map(quoteIdent).join(', ')} from ${batch}`);
   const insertedRows = inserted.rowCount ?? 0;
+  await session.query(`analyze ${target}`);
   const message = step.strategy === 'append' || step.uniqueKey.length === 0 ? `INSERT ${insertedRows}` : `MERGE ${insertedRows} (${insertedRows - deleted} new, ${deleted} updated)`;
   return { status: 'success', message, rowsAffected: insertedRows, warnings };
 }
