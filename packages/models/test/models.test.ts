@@ -117,4 +117,32 @@ describe('the streaming project', () => {
     expect(agree / found).toBeGreaterThan(0.99);
     expect(truth.filter((row) => row.churned_within_30d === '1').length).toBeGreaterThan(20);
   });
+
+  it('cleans the real Netflix catalog when the simulator runs with it', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'reel-models-netflix-'));
+    const catalogFile = fileURLToPath(new URL('../../simulator/test/fixtures/netflix_titles_sample.csv', import.meta.url));
+    // No dirt of the simulator's own: only the catalog's quirks.
+    await simulateAndLoad({ users: 300, days: 40, start: '2021-09-01', seed: 7, out, catalogFile, dirtyRate: 0 });
+    expect((await build(['--full-refresh'])).code).toBe(0);
+    const source = csv(catalogFile);
+    const titles = new Map(
+      (await db.query<{ content_id: string; added_on: string | null; maturity_rating: string | null; duration: string | null; duration_minutes: number | null; seasons: number | null; genres: string[]; countries: string[] | null }>(
+        "select content_id, to_char(added_on, 'YYYY-MM-DD') as added_on, maturity_rating, duration, duration_minutes, seasons, genres, countries from staging.stg_content where content_type <> 'Episode'",
+      )).map((row) => [row.content_id, row]),
+    );
+    expect(await number('select count(*) as n from staging.stg_content_rejects')).toBe(0);
+    for (const record of source) {
+      const row = titles.get(record.show_id!);
+      if (!row) continue;
+      // Dates with a leading space are read; "74 min" in the rating column becomes the duration.
+      if (record.date_added) expect(row.added_on, record.show_id).toBe(new Date(`${record.date_added.trim()} UTC`).toISOString().slice(0, 10));
+      if (/^\d+ min$/.test(record.rating!)) {
+        expect([row.maturity_rating, row.duration, row.duration_minutes]).toEqual([null, record.rating, Number.parseInt(record.rating!, 10)]);
+      }
+      if (record.type === 'TV Show') expect(row.seasons, record.show_id).toBe(Number.parseInt(record.duration!, 10));
+      expect(row.genres).toEqual(record.listed_in!.split(',').map((g) => g.trim()));
+      if (record.country) expect(row.countries).toEqual(record.country.split(',').map((c) => c.trim()).filter(Boolean));
+    }
+    expect(titles.size).toBeGreaterThan(250);
+  });
 });
