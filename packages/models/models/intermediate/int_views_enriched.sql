@@ -25,7 +25,9 @@ select
   v.seconds_watched,
   v.completion,
   v.seconds_watched >= {{var "min_view_seconds"}} as is_real_view,
-  v.ingested_at
+  v.ingested_at,
+  -- When everything this row needs had arrived: its own row, its member's and its title's.
+  greatest(v.ingested_at, u.ingested_at, c.ingested_at) as complete_at
 from {{ref "stg_views"}} as v
 join {{ref "stg_users"}} as u on u.user_id = v.user_id
 join {{ref "stg_content"}} as c on c.content_id = v.content_id

@@ -15,12 +15,18 @@ daily as (
   group by 1
 ),
 rolling as (
-  select d.date_day,
-    count(distinct a.user_id) filter (where a.day > d.date_day - 7) as wau,
-    count(distinct a.user_id) as mau
-  from days as d
-  join activity as a on a.day > d.date_day - 28 and a.day <= d.date_day
-  group by d.date_day
+  -- A member counts towards WAU (MAU) on each day within 7 (28) days after an active day. Each
+  -- active day covers the days up to the next one, so the spans of a member never overlap.
+  select d.day as date_day,
+    count(*) filter (where d.day - a.day < 7) as wau,
+    count(*) as mau
+  from (
+    select user_id, day, lead(day) over (partition by user_id order by day) as next_day
+    from activity
+  ) as a
+  cross join lateral generate_series(a.day, least(a.day + 27, coalesce(a.next_day - 1, a.day + 27)), interval '1 day') as g(moment)
+  cross join lateral (select g.moment::date as day) as d
+  group by d.day
 ),
 events as (
   select event_on as day,

@@ -16,18 +16,24 @@ status_events as (
   from {{ref "fct_subscription_events"}} as e
   join {{ref "dim_users"}} as u using (user_id)
 ),
-members as (
-  -- At risk on the snapshot: joined by then, and not cancelled (or come back) as of its start.
+candidates as (
   select u.user_id, s.snapshot_date, s.label_complete, u.signup_on
   from {{ref "dim_users"}} as u
-  cross join snapshots as s
-  where u.signup_on <= s.snapshot_date
-    and coalesce((
-      select e.event_type from status_events as e
-      where e.user_id = u.user_id and e.event_type in ('start', 'cancel', 'reactivate') and e.local_day < s.snapshot_date
-      order by e.event_at desc, e.event_id desc
-      limit 1
-    ), 'start') <> 'cancel'
+  join snapshots as s on u.signup_on <= s.snapshot_date
+),
+last_status as (
+  -- The member's last start, cancel or reactivate before the snapshot day.
+  select distinct on (c.user_id, c.snapshot_date) c.user_id, c.snapshot_date, e.event_type
+  from candidates as c
+  join status_events as e on e.user_id = c.user_id and e.local_day < c.snapshot_date and e.event_type in ('start', 'cancel', 'reactivate')
+  order by c.user_id, c.snapshot_date, e.event_at desc, e.event_id desc
+),
+members as (
+  -- At risk on the snapshot: joined by then, and not cancelled (or come back) as of its start.
+  select c.*
+  from candidates as c
+  left join last_status as l using (user_id, snapshot_date)
+  where coalesce(l.event_type, 'start') <> 'cancel'
 ),
 activity as (
   select
@@ -64,6 +70,13 @@ billing as (
   from members as m
   join status_events as e on e.user_id = m.user_id and e.local_day < m.snapshot_date
   group by 1, 2
+),
+labels as (
+  -- Cancelled on a member-local day in the 30 days from the snapshot.
+  select distinct m.user_id, m.snapshot_date
+  from members as m
+  join status_events as e on e.user_id = m.user_id and e.event_type = 'cancel'
+    and e.local_day >= m.snapshot_date and e.local_day < m.snapshot_date + 30
 )
 select
   m.user_id,
@@ -81,14 +94,9 @@ select
   coalesce(b.price_rise_45d, false) as price_rise_45d,
   b.plan,
   b.price,
-  case when m.label_complete then (
-    exists (
-      select 1 from status_events as e
-      where e.user_id = m.user_id and e.event_type = 'cancel'
-        and e.local_day >= m.snapshot_date and e.local_day < m.snapshot_date + 30
-    )
-  )::int end as churned_next_30d
+  case when m.label_complete then (l.user_id is not null)::int end as churned_next_30d
 from members as m
 join activity as a using (user_id, snapshot_date)
 left join ratings as r using (user_id, snapshot_date)
 left join billing as b using (user_id, snapshot_date)
+left join labels as l using (user_id, snapshot_date)
