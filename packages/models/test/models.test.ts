@@ -145,4 +145,20 @@ describe('the streaming project', () => {
     }
     expect(titles.size).toBeGreaterThan(250);
   });
+
+  it('keeps docs/erd.md in step with the project and the database catalog', async () => {
+    // The database holds the last build of this file's tests; the manifest is that build's.
+    const { ERD_FILE, readColumns, renderErd } = await import('../scripts/erd.mjs');
+    const manifest = JSON.parse(readFileSync(join(project, 'target/manifest.json'), 'utf8'));
+    const pg = (await import('pg')).default;
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const page = renderErd(manifest, await readColumns(pool));
+      expect(page).toContain('marts_dim_users ||--o{ marts_fct_views : "user_id"');
+      expect(page).toContain('raw_users ||--o{ raw_views : "user_id"');
+      expect(readFileSync(ERD_FILE, 'utf8'), 'docs/erd.md is out of date: run pnpm erd after model build').toBe(page);
+    } finally {
+      await pool.end();
+    }
+  });
 });
