@@ -118,6 +118,25 @@ describe('the streaming project', () => {
     expect(truth.filter((row) => row.churned_within_30d === '1').length).toBeGreaterThan(20);
   });
 
+  it('writes the analysis page and its charts from the marts', async () => {
+    // On the 90-day build of the test before, so that churn labels are complete.
+    const { analyse } = await import('../scripts/analysis.mjs');
+    const pg = (await import('pg')).default;
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const { markdown, charts } = await analyse(pool, 'the test dataset');
+      expect(charts.map((c: { file: string }) => c.file)).toEqual(['views-by-local-hour.svg', 'churn-by-recency.svg', 'genre-format-watch-hours.svg', 'ratings-by-month-and-cohort.svg', 'active-members.svg', 'retention-cohorts.svg']);
+      for (const c of charts as { file: string; svg: string }[]) {
+        expect(c.svg.startsWith('<svg'), c.file).toBe(true);
+        expect(c.svg.match(/aria-roledescription="(bar|line mark|point|rect mark)"/g)?.length ?? 0, c.file).toBeGreaterThan(0);
+      }
+      for (const heading of ['## 1. Which content', '## 2. Which members', '## 3. Which genres', '## 4. Do ratings', '## KPIs']) expect(markdown).toContain(heading);
+      expect(markdown).not.toMatch(/NaN|undefined|Infinity/);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('cleans the real Netflix catalog when the simulator runs with it', async () => {
     const out = mkdtempSync(join(tmpdir(), 'reel-models-netflix-'));
     const catalogFile = fileURLToPath(new URL('../../simulator/test/fixtures/netflix_titles_sample.csv', import.meta.url));
@@ -161,4 +180,5 @@ describe('the streaming project', () => {
       await pool.end();
     }
   });
+
 });
