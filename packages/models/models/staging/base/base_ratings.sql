@@ -1,23 +1,17 @@
 -- Every raw rating, parsed, with the reason it cannot be kept (null when it can).
-with members as (
-  select user_id, time_zone from {{ref "base_users"}} where reject_reason is null
-),
-titles as (
-  select content_id from {{ref "base_content"}} where reject_reason is null
-),
-parsed as (
+with parsed as (
   select
     r.*,
-    case when trim(r.rating_id) ~ '^\d{1,18}$' then trim(r.rating_id)::bigint end as rating_key,
-    case when trim(r.user_id) ~ '^\d{1,18}$' then trim(r.user_id)::bigint end as user_key,
+    {{> to_id col="r.rating_id"}} as rating_key,
+    {{> to_id col="r.user_id"}} as user_key,
     case when trim(r.stars) ~ '^-?\d{1,3}$' then trim(r.stars)::int end as stars_value,
     m.time_zone,
     m.user_id is not null as member_known,
     t.content_id is not null as title_known,
     row_number() over (partition by trim(r.rating_id) order by r.ingested_at) as copy_number
   from {{source "raw" "ratings"}} as r
-  left join members as m on m.user_id::text = trim(r.user_id)
-  left join titles as t on t.content_id = trim(r.content_id)
+  left join {{ref "stg_users"}} as m on m.user_id::text = trim(r.user_id)
+  left join {{ref "stg_content"}} as t on t.content_id = trim(r.content_id)
 ),
 timed as (
   select p.*, {{> event_time col="p.rated_at" tz="p.time_zone"}} as rated_ts

@@ -1,18 +1,15 @@
 -- Every raw subscription event, parsed, with the reason it cannot be kept (null when it can).
-with members as (
-  select user_id, time_zone from {{ref "base_users"}} where reject_reason is null
-),
-parsed as (
+with parsed as (
   select
     r.*,
-    case when trim(r.event_id) ~ '^\d{1,18}$' then trim(r.event_id)::bigint end as event_key,
-    case when trim(r.user_id) ~ '^\d{1,18}$' then trim(r.user_id)::bigint end as user_key,
+    {{> to_id col="r.event_id"}} as event_key,
+    {{> to_id col="r.user_id"}} as user_key,
     case when trim(r.price) ~ '^\d+(\.\d+)?$' then trim(r.price)::numeric(12, 2) end as price_value,
     m.time_zone,
     m.user_id is not null as member_known,
     row_number() over (partition by trim(r.event_id) order by r.ingested_at) as copy_number
   from {{source "raw" "subscriptions"}} as r
-  left join members as m on m.user_id::text = trim(r.user_id)
+  left join {{ref "stg_users"}} as m on m.user_id::text = trim(r.user_id)
 ),
 timed as (
   select p.*, {{> event_time col="p.event_at" tz="p.time_zone"}} as event_ts

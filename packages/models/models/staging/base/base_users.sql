@@ -8,7 +8,7 @@ with numbered as (
 parsed as (
   select
     n.*,
-    case when trim(n.user_id) ~ '^\d{1,18}$' then trim(n.user_id)::bigint end as user_key,
+    {{> to_id col="n.user_id"}} as user_key,
     {{> event_time col="n.signup_at" tz="n.time_zone"}} as signup_ts,
     {{> blank_to_null col="n.country"}} as country_text
   from numbered as n

@@ -2,17 +2,11 @@
 -- are not numbers, members or titles that do not exist, unreadable start times, impossible durations,
 -- repeats of the same view_id, and near duplicates (the same member and title started within 10 s
 -- of an earlier session).
-with members as (
-  select user_id, time_zone from {{ref "base_users"}} where reject_reason is null
-),
-titles as (
-  select content_id, content_type from {{ref "base_content"}} where reject_reason is null
-),
-parsed as (
+with parsed as (
   select
     r.*,
-    case when trim(r.view_id) ~ '^\d{1,18}$' then trim(r.view_id)::bigint end as view_key,
-    case when trim(r.user_id) ~ '^\d{1,18}$' then trim(r.user_id)::bigint end as user_key,
+    {{> to_id col="r.view_id"}} as view_key,
+    {{> to_id col="r.user_id"}} as user_key,
     case when trim(r.seconds_watched) ~ '^-?\d{1,9}$' then trim(r.seconds_watched)::int end as seconds,
     case when trim(r.completion) ~ '^\d+(\.\d+)?$' then trim(r.completion)::numeric end as completion_share,
     lower({{> blank_to_null col="r.device"}}) as device_text,
@@ -21,8 +15,8 @@ parsed as (
     t.content_id is not null as title_known,
     t.content_type
   from {{source "raw" "views"}} as r
-  left join members as m on m.user_id::text = trim(r.user_id)
-  left join titles as t on t.content_id = trim(r.content_id)
+  left join {{ref "stg_users"}} as m on m.user_id::text = trim(r.user_id)
+  left join {{ref "stg_content"}} as t on t.content_id = trim(r.content_id)
 ),
 timed as (
   select p.*, {{> event_time col="p.started_at" tz="p.time_zone"}} as started_ts
