@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog.js';
 import { Dirt, DIRT_NAMES, type DirtKind } from './dirt.js';
-import { DAY_MS, TimeZones } from './time-zones.js';
+import { TimeZones } from './time-zones.js';
 import { liveUser, type RowSink } from './user-life.js';
 import { World } from './world.js';
 
@@ -110,4 +110,3 @@ export function addDirtCounts(total: Dirt, chunk: ChunkOutput): void {
   }
 }
 
-export { DAY_MS };

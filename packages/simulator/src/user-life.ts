@@ -1,7 +1,7 @@
 import type { Title } from './catalog.js';
 import { csvField } from './csv-writer.js';
 import { Dirt, ingestedAt } from './dirt.js';
-import { AGE_BANDS, CHANNELS, COUNTRIES, DEVICES, PLANS, type Country } from './geography.js';
+import { AGE_BANDS, CHANNELS, COUNTRIES, DEVICES, PLANS, REGIONS, type Country } from './geography.js';
 import { Random } from './random.js';
 import { DAY_MS, TimeZones, formatDay } from './time-zones.js';
 import type { World } from './world.js';
@@ -70,7 +70,7 @@ export function liveUser(id: number, options: LifeOptions, sink: RowSink, joinsO
   const random = Random.for(world.seed, 10, id);
   const d = dirt.stream(random);
   const country = COUNTRIES[world.countryTable.draw(random)]!;
-  const region = ['North America', 'Latin America', 'Europe', 'Middle East & Africa', 'Asia Pacific'].indexOf(country.region);
+  const region = REGIONS.indexOf(country.region as (typeof REGIONS)[number]);
   const zone = pickZone(country, random);
   // 70 % were members before the run starts; the rest join during it (or in the appended days).
   // Members added by --append-days join on a day fixed by their id (`joinsOn`).
