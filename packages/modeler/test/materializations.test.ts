@@ -94,6 +94,52 @@ describe('materializations', () => {
     expect(await db.query('select count(*)::int as n from incr.events_inc')).toEqual([{ n: 4 }]);
   });
 
+  it('builds the indexes config on tables and incremental tables, and a failing unique index leaves the old table', async () => {
+    const root = writeProject({
+      'reel_project.yml': 'name: idx\nmodels:\n  idx:\n    +schema: idx\n',
+      'seeds/events.csv': 'id,user_id\n1,7\n2,7\n',
+      'models/events_table.sql': '{{config materialized="table"}}\nselect id, user_id from {{ref "events"}}',
+      'models/events_inc.sql': '{{config materialized="incremental" unique_key="id"}}\nselect id, user_id from {{ref "events"}}',
+      'models/props.yml':
+        'models:\n  - name: events_table\n    config:\n      indexes:\n        - columns: [id]\n          unique: true\n        - columns: [user_id, id]\n          type: brin\n  - name: events_inc\n    config:\n      indexes:\n        - columns: [id]\n          unique: true\n',
+    });
+    expect((await build(root)).code).toBe(0);
+    const indexes = () =>
+      db.query("select tablename, indexname, indexdef from pg_indexes where schemaname = 'idx' order by indexname");
+    const first = await indexes();
+    expect(first.map((i) => i.indexname)).toEqual(['events_inc__id__uq', 'events_table__id__uq', 'events_table__user_id_id__brin']);
+    expect(first[2]!.indexdef).toContain('USING brin (user_id, id)');
+    // Rebuilt: the table is swapped and its indexes made again; the incremental one merges through its index.
+    writeFileSync(join(root, 'seeds/events.csv'), 'id,user_id\n1,7\n2,8\n3,9\n');
+    const second = await build(root);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('MERGE 3 (1 new, 2 updated)');
+    expect((await indexes()).map((i) => i.indexname)).toEqual(first.map((i) => i.indexname));
+    // A duplicate id breaks the unique index: the build fails and the previous table stays, indexed.
+    writeFileSync(join(root, 'seeds/events.csv'), 'id,user_id\n1,7\n1,8\n');
+    const third = await build(root, '-s', 'events', 'events_table');
+    expect(third.code).toBe(1);
+    expect(third.stdout).toMatch(/could not create unique index|duplicate key/);
+    expect(await db.query('select id, user_id from idx.events_table order by id')).toEqual([
+      { id: 1, user_id: 7 },
+      { id: 2, user_id: 8 },
+      { id: 3, user_id: 9 },
+    ]);
+    expect((await indexes()).length).toBe(3);
+  });
+
+  it('rejects an unknown index type with the fix', async () => {
+    const root = writeProject({
+      'reel_project.yml': 'name: idxbad\n',
+      'models/a.sql': 'select 1 as id',
+      'models/props.yml': 'models:\n  - name: a\n    config:\n      indexes:\n        - columns: [id]\n          type: btre\n',
+    });
+    const run = await runModel(['compile', '--project-dir', root], env);
+    expect(run.code).toBe(2);
+    expect(run.stdout + run.stderr).toContain('models/props.yml:6:17');
+    expect(run.stdout + run.stderr).toContain('did you mean "btree"');
+  });
+
   it('builds materialized views and inlines ephemeral models as CTEs', async () => {
     const root = writeProject({
       'reel_project.yml': 'name: eph\nmodels:\n  eph:\n    +schema: eph\n',

@@ -56,6 +56,7 @@ function manifestEntry(node: GraphNode, { compiled, projectName, database }: Man
           incremental_strategy: node.config.materialized === 'incremental' ? node.config.incrementalStrategy : null,
           unique_key: node.config.uniqueKey.length === 0 ? null : node.config.uniqueKey.length === 1 ? node.config.uniqueKey[0] : [...node.config.uniqueKey],
           persist_docs: node.config.persistDocs,
+          indexes: node.config.indexes,
           full_refresh: node.config.fullRefresh ?? null,
         },
         columns: columns(node.columns),

@@ -15,7 +15,8 @@ const FALL_BACK = new Set(['42P16', '42804', '42809', '42P07', '42P01']);
  */
 export async function tryFastPath(client: pg.PoolClient, step: NodeStep, kinds: ReadonlyMap<string, RelationKind>): Promise<StepOutcome | undefined> {
   if (step.kind === 'view') return fastView(client, step, kinds.get(relationKey(step.relation)));
-  if (step.kind === 'table' && !kinds.has(relationKey(step.relation))) return fastTable(client, step);
+  // A table with indexes takes the transactional path, so a failing unique index leaves no table behind.
+  if (step.kind === 'table' && !step.indexes?.length && !kinds.has(relationKey(step.relation))) return fastTable(client, step);
   return undefined;
 }
 

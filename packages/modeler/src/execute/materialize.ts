@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { ExecutionError } from '../errors/index.js';
+import type { IndexConfig } from '../graph/nodes.js';
 import type { IncrementalStep, MaterializedViewStep, TableStep, ViewStep } from '../plan/steps.js';
 import { quoteIdent, quoteRelation, type Relation } from '../sql/quote.js';
 import { runModelQuery } from './model-query.js';
@@ -51,6 +53,8 @@ export async function materializeTable(session: Session, step: TableStep | Mater
   // (a new table has none until autovacuum gets to it, and plans made blind can take minutes).
   await session.query(`analyze ${quoteRelation(shadow)}`);
   await swapIn(session, shadow, step.relation, isMatview ? 'materialized view' : 'table');
+  // After the swap, in the same transaction: the old relation's index names are free again.
+  await createIndexes(session, step.relation, step.indexes ?? []);
   const rows = created.rowCount ?? undefined;
   return { status: 'success', message: `SELECT ${rows ?? ''}`.trim(), rowsAffected: rows };
 }
@@ -72,10 +76,12 @@ async function swapIn(session: Session, shadow: Relation, relation: Relation, wh
 export async function materializeIncremental(session: Session, step: IncrementalStep): Promise<StepOutcome> {
   const existing = await relationKind(session, step.relation);
   if (existing === undefined || existing !== 'table' || step.fullRefresh) {
-    const outcome = await materializeTable(session, { kind: 'table', nodeId: step.nodeId, waitsOn: step.waitsOn, relation: step.relation, sql: step.fullSql });
+    const outcome = await materializeTable(session, { kind: 'table', nodeId: step.nodeId, waitsOn: step.waitsOn, relation: step.relation, sql: step.fullSql, indexes: step.indexes ?? [] });
     return { ...outcome, message: `${step.fullRefresh ? 'FULL REFRESH' : 'CREATE TABLE'} ${outcome.rowsAffected ?? ''}`.trim() };
   }
   const target = quoteRelation(step.relation);
+  // An index added to the config since the table was built is created now, before it can help the merge.
+  await createIndexes(session, step.relation, step.indexes ?? []);
   const batch = quoteIdent(`${step.relation.identifier}__reel_batch`.slice(0, 63));
   await runModelQuery(session, `create temporary table ${batch} on commit drop as\n`, step.incrementalSql);
 
@@ -112,9 +118,35 @@ export async function materializeIncremental(session: Session, step: Incremental
   }
   const inserted = await session.query(`insert into ${target} (${shared.map(quoteIdent).join(', ')}) select ${shared.map(quoteIdent).join(', ')} from ${batch}`);
   const insertedRows = inserted.rowCount ?? 0;
-  await session.query(`analyze ${target}`);
+  await analyzeIfChanged(session, step.relation, insertedRows + deleted);
   const message = step.strategy === 'append' || step.uniqueKey.length === 0 ? `INSERT ${insertedRows}` : `MERGE ${insertedRows} (${insertedRows - deleted} new, ${deleted} updated)`;
   return { status: 'success', message, rowsAffected: insertedRows, warnings };
+}
+
+/**
+ * ANALYZE once the merged rows are a tenth of the table (autovacuum's default threshold): a small
+ * batch barely moves the statistics, and sampling a large table costs more than the merge itself.
+ */
+async function analyzeIfChanged(session: Session, relation: Relation, changedRows: number): Promise<void> {
+  const size = await session.query<{ tuples: number }>(`select reltuples::float8 as tuples from pg_catalog.pg_class where oid = $1::regclass`, [quoteRelation(relation)]);
+  const tuples = Number(size.rows[0]?.tuples ?? -1);
+  if (tuples < 0 || changedRows >= 0.1 * tuples) await session.query(`analyze ${quoteRelation(relation)}`);
+}
+
+/** `indexes` config: one `create index if not exists` each, named from the table and columns. */
+export async function createIndexes(session: Session, relation: Relation, indexes: readonly IndexConfig[]): Promise<void> {
+  for (const index of indexes) {
+    const name = indexName(relation.identifier, index);
+    const using = index.type ? ` using ${index.type}` : '';
+    await session.query(`create ${index.unique ? 'unique ' : ''}index if not exists ${quoteIdent(name)} on ${quoteRelation(relation)}${using} (${index.columns.map(quoteIdent).join(', ')})`);
+  }
+}
+
+export function indexName(table: string, index: IndexConfig): string {
+  const readable = `${table}__${index.columns.join('_')}${index.unique ? '__uq' : ''}${index.type && index.type !== 'btree' ? `__${index.type}` : ''}`;
+  if (Buffer.byteLength(readable) <= 63) return readable;
+  const hash = createHash('md5').update(readable).digest('hex').slice(0, 8);
+  return `${Buffer.from(readable).subarray(0, 54).toString().replace(/\uFFFD$/, '')}_${hash}`;
 }
 
 async function columnNames(session: Session, relation: string): Promise<string[]> {

@@ -10,6 +10,12 @@ export interface ColumnInfo {
   readonly tags: readonly string[];
 }
 
+export interface IndexConfig {
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  readonly type?: string;
+}
+
 export interface ModelConfig {
   readonly materialized: Materialization;
   readonly schema?: string;
@@ -19,6 +25,7 @@ export interface ModelConfig {
   readonly uniqueKey: readonly string[];
   readonly incrementalStrategy: IncrementalStrategy;
   readonly fullRefresh?: boolean;
+  readonly indexes: readonly IndexConfig[];
   readonly meta: Readonly<Record<string, unknown>>;
   readonly persistDocs: { readonly relation: boolean; readonly columns: boolean };
 }

@@ -12,6 +12,15 @@ const stringList = z.union([z.string(), z.array(z.string())]);
 
 export const MATERIALIZATIONS = ['view', 'table', 'incremental', 'materialized_view', 'ephemeral'] as const;
 export type Materialization = (typeof MATERIALIZATIONS)[number];
+export const INDEX_TYPES = ['btree', 'hash', 'gist', 'spgist', 'gin', 'brin'] as const;
+
+/** dbt-postgres's `indexes` config: built on every table rebuild, kept on incremental tables. */
+const indexSchema = z.strictObject({
+  columns: z.array(z.string().min(1)).min(1),
+  unique: z.boolean().optional(),
+  type: z.enum(INDEX_TYPES).optional(),
+});
+
 export const INCREMENTAL_STRATEGIES = ['merge', 'delete+insert', 'append'] as const;
 export type IncrementalStrategy = (typeof INCREMENTAL_STRATEGIES)[number];
 
@@ -25,6 +34,7 @@ export const modelConfigSchema = z.strictObject({
   unique_key: stringList,
   incremental_strategy: z.enum(INCREMENTAL_STRATEGIES),
   full_refresh: z.boolean(),
+  indexes: z.array(indexSchema),
   meta: z.record(z.string(), z.unknown()),
   docs: z.strictObject({ show: z.boolean().optional(), node_color: z.string().optional() }),
   persist_docs: z.strictObject({ relation: z.boolean().optional(), columns: z.boolean().optional() }),

@@ -87,16 +87,17 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
         break;
       case 'model': {
         schemas.add(node.relation.schema);
+        const indexes = node.config.indexes.length > 0 ? { indexes: node.config.indexes } : {};
         const base = { nodeId: id, waitsOn, relation: node.relation, sql: node.compiledSql };
         switch (node.config.materialized) {
           case 'view':
             steps.push({ kind: 'view', ...base });
             break;
           case 'table':
-            steps.push({ kind: 'table', ...base });
+            steps.push({ kind: 'table', ...base, ...indexes });
             break;
           case 'materialized_view':
-            steps.push({ kind: 'materialized-view', ...base });
+            steps.push({ kind: 'materialized-view', ...base, ...indexes });
             break;
           case 'incremental':
             steps.push({
@@ -109,6 +110,7 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
               uniqueKey: node.config.uniqueKey,
               strategy: node.config.incrementalStrategy,
               fullRefresh: (options.fullRefresh ?? false) && node.config.fullRefresh !== false,
+              ...indexes,
             });
             break;
           case 'ephemeral':

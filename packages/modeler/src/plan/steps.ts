@@ -1,4 +1,5 @@
 import type { IncrementalStrategy } from '../load/config-schema.js';
+import type { IndexConfig } from '../graph/nodes.js';
 import type { Relation } from '../sql/quote.js';
 
 /** Create a schema if it is missing. Runs before every node step. */
@@ -24,12 +25,14 @@ export interface TableStep extends NodeStepBase {
   readonly kind: 'table';
   readonly relation: Relation;
   readonly sql: string;
+  readonly indexes?: readonly IndexConfig[];
 }
 
 export interface MaterializedViewStep extends NodeStepBase {
   readonly kind: 'materialized-view';
   readonly relation: Relation;
   readonly sql: string;
+  readonly indexes?: readonly IndexConfig[];
 }
 
 /** Build like a table the first time (or on full refresh); otherwise merge or append the new rows. */
@@ -41,6 +44,7 @@ export interface IncrementalStep extends NodeStepBase {
   readonly uniqueKey: readonly string[];
   readonly strategy: IncrementalStrategy;
   readonly fullRefresh: boolean;
+  readonly indexes?: readonly IndexConfig[];
 }
 
 export interface SeedStep extends NodeStepBase {

@@ -255,6 +255,7 @@ function modelConfig(merged: ModelConfigInput): ModelConfig {
     uniqueKey,
     incrementalStrategy: merged.incremental_strategy ?? (uniqueKey.length > 0 ? 'merge' : 'append'),
     fullRefresh: merged.full_refresh,
+    indexes: (merged.indexes ?? []).map((i) => ({ columns: i.columns, unique: i.unique ?? false, ...(i.type ? { type: i.type } : {}) })),
     meta: merged.meta ?? {},
     persistDocs: { relation: merged.persist_docs?.relation ?? false, columns: merged.persist_docs?.columns ?? false },
   };
