@@ -34,3 +34,5 @@ export { buildPlan, type Command, type PlanOptions } from './plan/build-plan.js'
 export type { Plan, Step, NodeStep } from './plan/steps.js';
 export { executePlan, type NodeResult, type NodeStatus } from './execute/execute-plan.js';
 export { quoteIdent, quoteLiteral, quoteRelation, type Relation } from './sql/quote.js';
+export { writeDocsSite, type WriteDocsOptions } from './docs/write-docs-site.js';
+export type { DocsInput } from './docs/docs-input.js';

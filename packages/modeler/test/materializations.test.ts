@@ -128,6 +128,20 @@ describe('materializations', () => {
     expect((await indexes()).length).toBe(3);
   });
 
+  it('persists descriptions as comments on the relation and its columns with persist_docs', async () => {
+    const root = writeProject({
+      'reel_project.yml': "name: pdocs\nmodels:\n  pdocs:\n    +schema: pdocs\n    +persist_docs: {relation: true, columns: true}\n",
+      'models/plays.sql': '{{config materialized="table"}}\nselect 1 as id, 2 as seconds',
+      'models/plays_view.sql': 'select id from {{ref "plays"}}',
+      'models/props.yml':
+        "models:\n  - name: plays\n    description: One row per play; it's the fact.\n    columns:\n      - {name: id, description: The play}\n      - {name: gone, description: not in the table}\n  - name: plays_view\n    description: A view of plays\n",
+    });
+    expect((await build(root)).code).toBe(0);
+    expect(await db.query("select obj_description('pdocs.plays'::regclass, 'pg_class') as t, col_description('pdocs.plays'::regclass, 1) as c, obj_description('pdocs.plays_view'::regclass, 'pg_class') as v")).toEqual([
+      { t: "One row per play; it's the fact.", c: 'The play', v: 'A view of plays' },
+    ]);
+  });
+
   it('rejects an unknown index type with the fix', async () => {
     const root = writeProject({
       'reel_project.yml': 'name: idxbad\n',

@@ -12,9 +12,12 @@ const SCHEMAS = ['raw', 'marts'];
 /** The Markdown page: one Mermaid erDiagram with every table of `columns` and the relationships between them. */
 export function renderErd(manifest, columns) {
   const byId = new Map(Object.entries(manifest.nodes).concat(Object.entries(manifest.sources)));
+  // Marts tagged ml exist only after `ml score`: left out, so the page is the same with or without them.
+  const scored = new Set(Object.values(manifest.nodes).filter((n) => n.tags?.includes('ml')).map((n) => `${n.schema}.${n.alias ?? n.name}`));
   const tables = new Map();
   for (const row of columns) {
     const key = `${row.table_schema}.${row.table_name}`;
+    if (scored.has(key)) continue;
     if (!tables.has(key)) tables.set(key, []);
     tables.get(key).push(row);
   }

@@ -22,7 +22,8 @@ afterAll(async () => {
 
 async function build(args: string[] = []): Promise<{ code: number; output: string }> {
   const lines: string[] = [];
-  const code = await runCli(['build', '--project-dir', project, ...args], { out: (l) => lines.push(l), err: (l) => lines.push(l) }, { DATABASE_URL: db.url, NO_COLOR: '1' });
+  // Models tagged ml read ml.churn_scores, which only `ml score churn` makes (packages/ml tests them).
+  const code = await runCli(['build', '--project-dir', project, '--exclude', 'tag:ml', ...args], { out: (l) => lines.push(l), err: (l) => lines.push(l) }, { DATABASE_URL: db.url, NO_COLOR: '1' });
   // Colour codes come through when CI is set (picocolors turns colour on for CI).
   // eslint-disable-next-line no-control-regex
   return { code, output: lines.join('\n').replace(/\u001b\[[0-9;]*m/g, '') };

@@ -8,6 +8,7 @@ const commands = {
   clean: () => import('../commands/clean-command.js').then((m) => m.cleanCommand),
   compile: () => import('../commands/compile-command.js').then((m) => m.compileCommand),
   debug: () => import('../commands/debug-command.js').then((m) => m.debugCommand),
+  docs: () => import('../commands/docs-command.js'),
   init: () => import('../commands/init-command.js').then((m) => m.initCommand),
   ls: () => import('../commands/ls-command.js').then((m) => m.lsCommand),
   run: () => import('../commands/run-command.js').then((m) => m.runCommand),
@@ -18,6 +19,12 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 function threadsOption(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
+  return n;
+}
+
+function portOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 (any free port) to 65535');
   return n;
 }
 
@@ -72,6 +79,21 @@ export async function main(argv: readonly string[], output: Output = processOutp
     .addOption(new Option('--output <format>', 'how to print each node').choices(['selector', 'name', 'path', 'json']))
     .action(async (opts) => {
       exitCode = await (await commands.ls())({ ...opts, env }, output);
+    });
+  const docs = program.command('docs').description('the project\'s documentation site: models, columns, tests, lineage');
+  common(docs.command('generate').description('compile, read the catalog and column lineage, and write the static site to target/docs/'))
+    .option('--empty-catalog', 'do not connect to the database: column types are the declared ones')
+    .option('--no-format', 'write compiled SQL as rendered, without sql-formatter')
+    .action(async (opts) => {
+      exitCode = await (await commands.docs()).docsGenerateCommand({ ...opts, env }, output);
+    });
+  docs
+    .command('serve')
+    .description('serve target/docs/ on http://127.0.0.1 (Ctrl+C to stop)')
+    .option('--project-dir <dir>', 'the project folder (default: current folder)')
+    .addOption(new Option('--port <n>', 'the port to listen on (0: any free port)').default(8080).argParser(portOption))
+    .action(async (opts) => {
+      exitCode = await (await commands.docs()).docsServeCommand({ ...opts, env }, output);
     });
   common(program.command('debug').description('show the project and target in use, and test the connection')).action(async (opts) => {
     exitCode = await (await commands.debug())({ ...opts, env }, output);

@@ -44,11 +44,24 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   output.out(`Running ${plan.steps.length} node${plan.steps.length === 1 ? '' : 's'} on ${threads} thread${threads === 1 ? '' : 's'} (PostgreSQL ${database.serverVersion})`);
   output.out('');
   let results;
+  let lineageWarnings: string[] = [];
   try {
+    const { openLineageForRun } = await import('../lineage/openlineage-run.js');
+    const emitter = await openLineageForRun(compiled, context.target, database, context.env, targetDir(compiled));
     results = await executePlan(plan, compiled, database.pool, {
       threads,
-      events: { onStart: (s, i, t) => reporter.start(s, i, t), onFinish: (s, r, i, t) => reporter.finish(s, r, i, t) },
+      events: {
+        onStart: (s, i, t) => {
+          emitter?.start(s);
+          reporter.start(s, i, t);
+        },
+        onFinish: (s, r, i, t) => {
+          emitter?.finish(s, r);
+          reporter.finish(s, r, i, t);
+        },
+      },
     });
+    if (emitter) lineageWarnings = (await emitter.flush()).warnings;
   } finally {
     await database.close();
   }
@@ -59,5 +72,6 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
     buildRunResults(compiled, results, invocation, elapsed, { which: options.command, select: options.select ?? [], exclude: options.exclude ?? [], threads, full_refresh: options.fullRefresh ?? false, target: context.target.name }),
   );
   reporter.summary(results, elapsed);
+  for (const warning of lineageWarnings) output.err(`warning: ${warning}`);
   return results.some((r) => r.status === 'error' || r.status === 'fail') ? 1 : 0;
 }

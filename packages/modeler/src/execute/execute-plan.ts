@@ -3,6 +3,7 @@ import type { CompiledProject } from '../compile.js';
 import { ExecutionError, ReelError, SqlError } from '../errors/index.js';
 import type { GraphNode } from '../graph/nodes.js';
 import { assertNever, type NodeStep, type Plan } from '../plan/steps.js';
+import { persistDocs } from './persist-docs.js';
 import { quoteIdent } from '../sql/quote.js';
 import { materializeIncremental, materializeTable, materializeView, type StepOutcome } from './materialize.js';
 import type { LocatedDatabaseError } from './model-query.js';
@@ -146,6 +147,7 @@ async function runStep(step: NodeStep, compiled: CompiledProject, pool: pg.Pool,
   try {
     const outcome: StepOutcome =
       step.kind === 'test' ? await runReadOnly(client, step) : ((await tryFastPath(client, step, kinds)) ?? (await inTransaction(client, (session) => dispatch(session, step))));
+    if (step.kind !== 'test') await persistDocs(client, node);
     return done({ status: outcome.status, message: outcome.message, rowsAffected: outcome.rowsAffected, failures: outcome.failures, warnings: outcome.warnings ?? [] });
   } catch (error) {
     const failure = toNodeError(error, node);

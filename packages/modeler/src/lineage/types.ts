@@ -1,0 +1,65 @@
+/** How an output column comes from an upstream column. */
+export type LineageKind =
+  /** Selected as is, same name. */
+  | 'direct'
+  /** Selected as is under another name. */
+  | 'renamed'
+  /** Used in an expression (cast, arithmetic, function, CASE, window function). */
+  | 'transformed'
+  /** Under an aggregate function (sum, count, avg, ...). */
+  | 'aggregated'
+  /** Only decides which rows there are: WHERE, HAVING, QUALIFY-like filters, GROUP BY keys. */
+  | 'filter'
+  /** Only decides which rows there are through a join condition. */
+  | 'join';
+
+/** A relation as the compiled SQL names it (unquoted parts), e.g. {schema: 'staging', name: 'stg_views'}. */
+export interface RelationName {
+  readonly schema?: string;
+  readonly name: string;
+}
+
+export interface ColumnEdge {
+  /** The upstream relation, as written in the SQL (schema may be absent). */
+  readonly relation: RelationName;
+  readonly column: string;
+  readonly kind: LineageKind;
+}
+
+export interface ColumnLineage {
+  /** The output column's name. */
+  readonly column: string;
+  /** Upstream columns it is derived from; row-deciding inputs (filter/join) are listed per column too. */
+  readonly edges: readonly ColumnEdge[];
+  /** Set when (part of) the column could not be resolved; says why. Never guessed. */
+  readonly unresolved?: string;
+}
+
+export interface ModelLineage {
+  readonly columns: readonly ColumnLineage[];
+  /** Problems for the whole statement (e.g. `select *` over a relation whose columns are unknown). */
+  readonly warnings: readonly string[];
+}
+
+/** Columns of an upstream relation in order, or undefined when unknown (then `*` cannot be expanded). */
+export type ColumnsOf = (relation: RelationName) => readonly string[] | undefined;
+
+/** An edge in target/lineage.json: the upstream column named by node unique_id where it is a project node. */
+export interface ArtifactEdge {
+  /** unique_id of the upstream model, seed or source; null when the relation is not in the project. */
+  readonly node: string | null;
+  /** The relation as written, "schema.name" or "name". */
+  readonly relation: string;
+  readonly column: string;
+  readonly kind: LineageKind;
+}
+
+/** target/lineage.json: column-level lineage of every model in the project. */
+export interface LineageArtifact {
+  readonly version: 1;
+  readonly generated_at: string;
+  readonly nodes: Readonly<Record<string, {
+    readonly columns: readonly { readonly column: string; readonly edges: readonly ArtifactEdge[]; readonly unresolved?: string }[];
+    readonly warnings: readonly string[];
+  }>>;
+}
