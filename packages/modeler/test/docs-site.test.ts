@@ -211,6 +211,7 @@ describe('model docs generate and serve', () => {
     const run = await runModel(['docs', 'generate', '--project-dir', root], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot connect to postgres://nobody@127.0.0.1:1/none: connection refused');
+    expect(run.stderr).toContain('run `model docs generate --empty-catalog` to document the project without the database');
   });
 
   it('docs serve refuses a project without a site, and a bad port', async () => {

@@ -8,6 +8,7 @@ import { docsManifest } from '../docs/docs-manifest.js';
 import { serveDocs } from '../docs/docs-server.js';
 import { writeDocsSite } from '../docs/write-docs-site.js';
 import { UsageError } from '../errors/index.js';
+import { ConnectionError } from '../errors/index.js';
 import { openDatabase } from '../execute/connection/open-database.js';
 import type { LineageArtifact } from '../lineage/types.js';
 import { PROJECT_FILE } from '../load/project-file.js';
@@ -58,7 +59,10 @@ export async function docsGenerateCommand(options: DocsGenerateOptions, output: 
   if (options.emptyCatalog) {
     catalog = emptyCatalog(invocation);
   } else {
-    const database = await openDatabase(context.target, { projectRoot: context.root, threads: 1 });
+    const database = await openDatabase(context.target, { projectRoot: context.root, threads: 1 }).catch((error: unknown) => {
+      if (!(error instanceof ConnectionError)) throw error;
+      throw new ConnectionError(error.code, error.message, { hint: `${error.hint ? `${error.hint}; or ` : ''}run \`model docs generate --empty-catalog\` to document the project without the database (declared column types only)`, cause: error });
+    });
     try {
       catalog = await readCatalog(database, compiled, invocation);
     } finally {
