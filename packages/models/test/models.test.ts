@@ -166,6 +166,30 @@ describe('the streaming project', () => {
     expect(titles.size).toBeGreaterThan(250);
   });
 
+  it('describes every model and every column of every built model', async () => {
+    // On the build of the test before: every model relation in the database, against the manifest.
+    const manifest = JSON.parse(readFileSync(join(project, 'target/manifest.json'), 'utf8')) as {
+      nodes: Record<string, { resource_type: string; name: string; schema: string; alias?: string; description?: string; columns?: Record<string, { description?: string }> }>;
+    };
+    const models = Object.values(manifest.nodes).filter((n) => n.resource_type === 'model');
+    expect(models.length).toBeGreaterThan(25);
+    const built = await db.query<{ relation: string; column_name: string }>(
+      `select table_schema || '.' || table_name as relation, column_name from information_schema.columns
+       where table_schema = any($1) order by table_schema, table_name, ordinal_position`,
+      [[...new Set(models.map((m) => m.schema))]],
+    );
+    const missing: string[] = [];
+    let checked = 0;
+    for (const model of models) {
+      if (!model.description?.trim()) missing.push(`${model.name} (model)`);
+      const columns = built.filter((c) => c.relation === `${model.schema}.${model.alias ?? model.name}`);
+      checked += columns.length;
+      for (const { column_name } of columns) if (!model.columns?.[column_name]?.description?.trim()) missing.push(`${model.name}.${column_name}`);
+    }
+    expect(checked).toBeGreaterThan(200);
+    expect(missing, `models and columns without a description:\n${missing.join('\n')}`).toEqual([]);
+  });
+
   it('keeps docs/erd.md in step with the project and the database catalog', async () => {
     // The database holds the last build of this file's tests; the manifest is that build's.
     const { ERD_FILE, readColumns, renderErd } = await import('../scripts/erd.mjs');
