@@ -87,7 +87,7 @@ describe('bi export of the models project', () => {
     }
     const views = manifest.files.find((f) => f.path === 'fct_views.parquet')!;
     expect(views.rows).toBeGreaterThan(5000);
-    expect(views.columns.find((c) => c.name === 'started_at')).toEqual({ name: 'started_at', type: 'timestamp with time zone', parquet_type: 'TIMESTAMP(MICROS, utc=true)', powerbi_type: 'DateTime' });
+    expect(views.columns.find((c) => c.name === 'started_at')).toEqual({ name: 'started_at', type: 'timestamp with time zone', parquet_type: 'TIMESTAMP(MICROS, utc=true)', powerbi_type: 'DateTime', description: expect.stringMatching(/^Session start/) });
     expect(views.columns.find((c) => c.name === 'view_id')).toMatchObject({ type: 'bigint', parquet_type: 'INT64', powerbi_type: 'Int64' });
     expect(manifest.source).toEqual({ server: `127.0.0.1:${new URL(db.url).port || 5432}`, database: new URL(db.url).pathname.slice(1), username: 'postgres' });
   });

@@ -25,8 +25,11 @@ const simulate = fileURLToPath(new URL('../../simulator/bin/simulate.js', import
 const ml = fileURLToPath(new URL('../bin/ml.js', import.meta.url));
 const sizes = (process.env.REEL_BENCH_USERS ?? '100000').split(',').map(Number);
 const epochs = process.env.REEL_BENCH_EPOCHS ?? '60';
+// REEL_BENCH_ML_TASKS=recs (or churn) runs one task only.
+const tasks = (process.env.REEL_BENCH_ML_TASKS ?? 'churn,recs').split(',');
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DATABASE = 'reel_bench_ml';
+// REEL_BENCH_ML_DATABASE names another scratch database (and folders), for two runs side by side.
+const DATABASE = process.env.REEL_BENCH_ML_DATABASE ?? 'reel_bench_ml';
 
 async function admin(sql) {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -45,8 +48,8 @@ async function prepareDataset(users) {
   const url = new URL(serverUrl);
   url.pathname = `/${DATABASE}`;
   const env = { DATABASE_URL: url.toString(), CI: 'true' };
-  const out = join(tmpdir(), `reel-bench-ml-${users}`);
-  const models = join(tmpdir(), `reel-bench-ml-models-${users}`);
+  const out = join(tmpdir(), `${DATABASE}-${users}`);
+  const models = join(tmpdir(), `${DATABASE}-models-${users}`);
   rmSync(out, { recursive: true, force: true });
   rmSync(models, { recursive: true, force: true });
   measure([simulate, '--users', String(users), '--days', '90', '--start', '2024-01-01', '--seed', '1', '--out', out, '--load', '--project-dir', project], { env });
@@ -170,14 +173,14 @@ export default async function run() {
   for (const users of sizes) {
     const dataset = await prepareDataset(users);
     try {
-      const rows = await churn(dataset);
+      const rows = tasks.includes('churn') ? await churn(dataset) : [];
       results.push(...rows);
       for (const r of rows) {
         notes.push(
           `churn at ${users.toLocaleString('en')} members: neural AUC ${r.neural_auc} vs oracle ${r.oracle_auc} (gap ${r.gap_to_oracle}; target ≤ 0.02 — ${r.gap_to_oracle <= 0.02 ? 'met' : 'NOT met'}) and vs logistic regression ${r.logistic_auc} (target above — ${r.neural_auc > r.logistic_auc ? 'met' : 'NOT met'})`,
         );
       }
-      const recsRows = await recs(dataset);
+      const recsRows = tasks.includes('recs') ? await recs(dataset) : [];
       results.push(...recsRows);
       for (const r of recsRows) notes.push(recsNote(r));
     } finally {

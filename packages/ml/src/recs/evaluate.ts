@@ -28,12 +28,12 @@ export async function evaluateRanking(model: Recommender, split: EvaluationSplit
   for (let from = 0; from < split.testUsers.length; from += batch) {
     const users = split.testUsers.subarray(from, Math.min(split.testUsers.length, from + batch));
     const scores = await model.score(users, train);
-    for (let k2 = 0; k2 < users.length; k2++) {
-      const u = users[k2]!;
+    for (let row = 0; row < users.length; row++) {
+      const u = users[row]!;
       excluded.set(unseen);
       for (const i of train.itemsOf(u)) excluded[i] = 1;
-      const ranked = topK(scores.subarray(k2 * items, (k2 + 1) * items), k, excluded);
-      const at = from + k2;
+      const ranked = topK(scores.subarray(row * items, (row + 1) * items), k, excluded);
+      const at = from + row;
       report.add(ranked, split.relevant.subarray(split.relevantPtr[at]!, split.relevantPtr[at + 1]!));
     }
   }

@@ -116,24 +116,54 @@ export class InteractionDataBuilder {
   }
 }
 
-/** The pairs of `a` and `b` summed (the same users and items): early and late as one, for refitting on all data. */
+/**
+ * The pairs of `a` and `b` summed (the same users and items, both sorted by user then item, as
+ * every PairSet is): early and late as one, for refitting on all data. A linear merge.
+ */
 export function mergePairSets(a: PairSet, b: PairSet): PairSet {
-  const growing = new GrowingPairs();
-  for (const set of [a, b]) {
-    for (let p = 0; p < set.length; p++) {
-      growing.add(set.user[p]!, set.item[p]!, {
-        events: set.events[p]!,
-        firstAt: set.firstAt[p]!,
-        lastAt: set.lastAt[p]!,
-        seconds: set.seconds[p]!,
-        completionSum: set.completionSum[p]!,
-        completionCount: set.completionCount[p]!,
-        ratingSum: set.ratingSum[p]!,
-        ratingCount: set.ratingCount[p]!,
-      });
-    }
+  const key = (set: PairSet, p: number) => set.user[p]! * 67_108_864 + set.item[p]!;
+  // Positions in order: from a (≥ 0) or b (−1 − position), equal keys adjacent.
+  const order: number[] = [];
+  let i = 0;
+  let j = 0;
+  let pairs = 0;
+  while (i < a.length || j < b.length) {
+    const ka = i < a.length ? key(a, i) : Number.POSITIVE_INFINITY;
+    const kb = j < b.length ? key(b, j) : Number.POSITIVE_INFINITY;
+    if (ka <= kb) order.push(i++);
+    if (kb <= ka) order.push(-1 - j++);
+    pairs++;
   }
-  return growing.finish();
+  const out = {
+    length: pairs,
+    user: new Int32Array(pairs),
+    item: new Int32Array(pairs),
+    ...Object.fromEntries(COLUMNS.map((c) => [c, new Float64Array(pairs)])),
+  } as unknown as { -readonly [K in keyof PairSet]: PairSet[K] };
+  out.firstAt.fill(Number.NaN);
+  out.lastAt.fill(Number.NaN);
+  let at = -1;
+  let last = -1;
+  for (const position of order) {
+    const set = position >= 0 ? a : b;
+    const p = position >= 0 ? position : -1 - position;
+    const k = key(set, p);
+    if (k !== last) {
+      at++;
+      last = k;
+      out.user[at] = set.user[p]!;
+      out.item[at] = set.item[p]!;
+    }
+    out.events[at]! += set.events[p]!;
+    out.seconds[at]! += set.seconds[p]!;
+    out.completionSum[at]! += set.completionSum[p]!;
+    out.completionCount[at]! += set.completionCount[p]!;
+    out.ratingSum[at]! += set.ratingSum[p]!;
+    out.ratingCount[at]! += set.ratingCount[p]!;
+    out.firstAt[at] = minTime(out.firstAt[at]!, set.firstAt[p]!);
+    out.lastAt[at] = maxTime(out.lastAt[at]!, set.lastAt[p]!);
+  }
+  return out;
 }
 
 /** The pairs at the given positions, in that order. */

@@ -114,7 +114,7 @@ export function registerRecsCommands(program: Command): void {
 
 function addSourceOptions(command: Command, scoring = false): void {
   command
-    .option('--table <schema.table>', `read interactions from this table or view (default: the marts' fct_views and fct_ratings${scoring ? ', or the source the model was trained on' : ''})`)
+    .option('--table <schema.table>', `read interactions from this table or view (default: ${scoring ? 'the source the model was trained on' : "the marts' fct_views and fct_ratings"})`)
     .option('--csv <file>', 'read interactions from this CSV / TSV file (MovieLens u.data, ratings.csv, …)')
     .option('--columns <mapping>', 'which column is which: by header name, user=userId,item=movieId,rating=rating,timestamp=timestamp, or by position for a file without header, user,item,rating,timestamp (- skips a field); roles: user, item, rating, timestamp, seconds, completion')
     .option('--delimiter <d>', 'the CSV field separator: a character, tab, or :: (default: sniffed from the first line)')

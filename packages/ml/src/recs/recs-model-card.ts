@@ -44,7 +44,7 @@ export function renderRecsCard(input: RecsCardInput): string {
     '',
     '## Data',
     '',
-    `- Source: ${input.data}${input.where ? ` on ${input.where}` : ''}`,
+    `- Source${input.where ? ` (on ${input.where})` : ''}: ${input.data}`,
     `- Signals: ${signals.join(', ') || 'user and item only'}; interactions are summed per user–item pair.`,
     `- Training weight of a pair: ${weightParts.join(' × ')}.`,
     `- Test relevance: ${describeFeedback(input.feedback, input.signals).replace(/^relevant: /, '')}.`,

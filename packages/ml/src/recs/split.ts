@@ -150,11 +150,17 @@ export function forEachUser(set: PairSet, f: (start: number, end: number) => voi
   }
 }
 
+function lateEvents(data: InteractionData): number {
+  let n = 0;
+  if (data.late) for (const e of data.late.events) n += e;
+  return n;
+}
+
 /** One line for logs and the model card. */
 export function describeSplit(split: EvaluationSplit, data: InteractionData, testShare: number): string {
   const how =
     split.protocol === 'time'
-      ? `time-based holdout at ${new Date(split.cutoff!).toISOString().slice(0, 16).replace('T', ' ')} UTC (the last ${Math.round(testShare * 100)} % of events)`
+      ? `time-based holdout at ${new Date(split.cutoff!).toISOString().slice(0, 16).replace('T', ' ')} UTC (${Math.round((100 * lateEvents(data)) / Math.max(1, data.events))} % of the events after it)`
       : split.protocol === 'leave-last-out'
         ? "leave-last-out (each user's latest item)"
         : `per-user random ${Math.round((1 - testShare) * 100)}/${Math.round(testShare * 100)}`;

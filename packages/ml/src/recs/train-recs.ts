@@ -14,7 +14,7 @@ import { readDatabaseInteractions } from './read-database-interactions.js';
 import type { Recommender, RecommenderName } from './recommender.js';
 import { renderRecsCard } from './recs-model-card.js';
 import { modelFiles, RECS_PREPROCESSING_FILE, RECS_TASK, type RecsPreprocessing, type RecsVersionFields } from './recs-model.js';
-import { describeSplit, splitInteractions, type EvaluationSplit, type Protocol } from './split.js';
+import { describeSplit, splitInteractions, type Protocol } from './split.js';
 import { TwoTowerModel, type TwoTowerOptions } from './two-tower-model.js';
 import { UserItemMatrix } from './user-item-matrix.js';
 
@@ -145,7 +145,7 @@ export async function trainRecs(options: TrainRecsOptions): Promise<TrainRecsRes
   log(`two-tower NDCG@${options.k} is ${ndcgRatio.popularity ?? '–'}× popularity's and ${ndcgRatio.item_knn ?? '–'}× item-kNN's`);
 
   const evaluatedOn = `${protocol} split: ${n(split.testUsers.length)} users, ${n(split.relevant.length)} relevant held-out items, full ranking of ${n(popularity.catalogSize())} items, k = ${options.k}`;
-  const dataLine = `${data.description} (${n(data.events)} interactions, ${n(data.users.length)} users, ${n(data.items.length)} items)`;
+  const dataLine = `${data.description}: ${n(data.events)} interactions, ${n(data.users.length)} users, ${n(data.items.length)} items`;
   const preprocessing: RecsPreprocessing = { source: options.source, signals: data.signals, ratingScale: ratingScale(finalPairs), feedback: options.feedback, userIdType: data.userIdType };
   const timings = { read_s: round(readSeconds), train_s: round(trainSeconds), refit_s: refitSeconds === null ? null : round(refitSeconds), total_s: round((performance.now() - started) / 1000) };
   let metrics: RecsMetricsFile | undefined;
@@ -253,4 +253,3 @@ function metricRow(report: RankingReport, seconds: number): RecsMetricRow {
 
 const round = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : null);
 
-export type { EvaluationSplit };

@@ -1,5 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { MlInputError } from '../errors.js';
 import { SeededRandom } from '../seeded-random.js';
 import type { Recommender } from './recommender.js';
 import type { UserItemMatrix } from './user-item-matrix.js';
@@ -42,8 +43,8 @@ export const DEFAULT_TWO_TOWER: Omit<TwoTowerOptions, 'seed'> = Object.freeze({
   regularization: 0,
   loss: 'softmax',
   negatives: 8,
-  inputShare: 0.6,
-  halfLifeDays: 14,
+  inputShare: 0.4,
+  halfLifeDays: 7,
 });
 
 export interface TrainingProgress {
@@ -121,7 +122,9 @@ export class TwoTowerModel implements Recommender {
     const optimizer = tf.train.adam(options.learningRate);
     // Users with two items or more: one to see, one to rank.
     const users = Int32Array.from(Array.from(train.activeUsers()).filter((u) => train.indptr[u + 1]! - train.indptr[u]! >= 2));
-    if (users.length === 0) throw new Error('two-tower training needs users with two items or more');
+    if (users.length === 0) {
+      throw new MlInputError('too-few-interactions', 'no user has two items or more in the training data: the two-tower model learns from a part of each history to rank the rest', { hint: 'use more data, or another protocol (the time cut-off may leave too little before it)' });
+    }
 
     const marks = new Uint8Array(n);
     let lossSum = 0;
@@ -146,7 +149,6 @@ export class TwoTowerModel implements Recommender {
           const inputWeights: number[] = [];
           let inputSum = 0;
           let targetSum = 0;
-          let rawTargetSum = 0;
           for (let a = 0; a < items.length; a++) {
             if (isInput[a]) {
               inputItems.push(items[a]!);
@@ -156,13 +158,11 @@ export class TwoTowerModel implements Recommender {
               const w = weights[a]! * (recency ? recency[offset + a]! : 1);
               targets[k * n + items[a]!] = w;
               targetSum += w;
-              rawTargetSum += weights[a]!;
             }
           }
           // Each user's targets sum to 1: every user in the batch counts the same.
-          const mass = (options as { rowMass?: string }).rowMass === 'recency' ? targetSum / rawTargetSum : 1;
-          for (let a = 0; a < items.length; a++) if (!isInput[a]) targets[k * n + items[a]!]! *= mass / targetSum;
-          const norm = inputSum ** -((options as { historyExponent?: number }).historyExponent ?? 0.5);
+          for (let a = 0; a < items.length; a++) if (!isInput[a]) targets[k * n + items[a]!]! /= targetSum;
+          const norm = 1 / Math.sqrt(inputSum);
           for (let a = 0; a < inputItems.length; a++) {
             const i = inputItems[a]!;
             const w = inputWeights[a]! * norm;
@@ -179,7 +179,7 @@ export class TwoTowerModel implements Recommender {
                 const logits = tf.add(tf.matMul(h, outputFactorsT), itemBias);
                 const logProbabilities = tf.logSoftmax(logits);
                 // ∂/∂logits of −Σ t log softmax, rows of t summing to 1: softmax − t (over the batch).
-                const dLogits = tf.div(tf.sub(tf.mul(tf.exp(logProbabilities), tf.sum(t, 1, true)), t), b) as tfc.Tensor2D;
+                const dLogits = tf.div(tf.sub(tf.exp(logProbabilities), t), b) as tfc.Tensor2D;
                 const loss = tf.div(tf.neg(tf.sum(tf.mul(t, logProbabilities))), b);
                 return gradients(tf, h, dLogits, outputFactorsT, options.regularization, loss);
               }),
@@ -244,7 +244,7 @@ export class TwoTowerModel implements Recommender {
       let sum = 0;
       for (const w of weights) sum += w;
       if (sum <= 0) continue;
-      const norm = sum ** -((this as unknown as { historyExponent?: number }).historyExponent ?? 0.5);
+      const norm = 1 / Math.sqrt(sum);
       for (let a = 0; a < items.length; a++) {
         const i = items[a]!;
         const w = weights[a]! * norm;
