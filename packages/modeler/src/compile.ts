@@ -4,6 +4,7 @@ import { DependencyGraph } from './graph/dependency-graph.js';
 import type { GraphNode } from './graph/nodes.js';
 import { CompileFailedError, sortErrors, type ReelError } from './errors/index.js';
 import { loadProject, type LoadedProject, type LoadOptions } from './load/load-project.js';
+import type { Macro } from './render/macro-index.js';
 import { renderProject, type NamingTarget } from './render/render-project.js';
 import { validateSql } from './validate/validate-sql.js';
 
@@ -19,6 +20,10 @@ export interface CompiledProject {
   readonly project: LoadedProject;
   readonly graph: DependencyGraph;
   readonly target: NamingTarget;
+  /** The project's macros by name; absent in projects built by hand in tests. */
+  readonly macros?: ReadonlyMap<string, Macro>;
+  /** on-run-start / on-run-end SQL, rendered. */
+  readonly runHooks?: { readonly start: readonly string[]; readonly end: readonly string[] };
 }
 
 export type CompileResult = { readonly ok: true; readonly compiled: CompiledProject } | { readonly ok: false; readonly errors: readonly ReelError[] };
@@ -48,7 +53,7 @@ async function compileLoaded(project: LoadedProject, options: CompileOptions, ca
   const validated = await validateSql(built.graph, cache);
   errors.push(...validated.errors);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
-  return { ok: true, compiled: { project, graph: built.graph.withNodes(validated.nodes), target: options.target } };
+  return { ok: true, compiled: { project, graph: built.graph.withNodes(validated.nodes), target: options.target, macros: rendered.macros, runHooks: rendered.runHooks } };
 }
 
 /** Like compileProject, but throws CompileFailedError (all errors inside) when anything is wrong. */

@@ -28,8 +28,12 @@ export { resolveTarget, redactUrl, type ResolvedTarget, type TargetOptions } fro
 export { openDatabase, type Database, type OpenOptions } from './execute/connection/open-database.js';
 export { acquireEmbeddedServer, type EmbeddedLease } from './execute/connection/embedded-server.js';
 export { DependencyGraph } from './graph/dependency-graph.js';
-export { selectNodes } from './graph/select.js';
-export type { GraphNode, ModelNode, SeedNode, SourceNode, TestNode, ExposureNode, ColumnInfo } from './graph/nodes.js';
+export { selectNodes, type SelectionContext } from './graph/select.js';
+export { selectionContext } from './state/selection-state.js';
+export { compareWithState, type StateComparison, type Modification } from './state/compare-state.js';
+export { readPreviousState, type PreviousState } from './state/previous-state.js';
+export type { NodeState } from './state/node-state.js';
+export type { GraphNode, ModelNode, SeedNode, SourceNode, TestNode, ExposureNode, SnapshotNode, UnitTestNode, ColumnInfo } from './graph/nodes.js';
 export { buildPlan, type Command, type PlanOptions } from './plan/build-plan.js';
 export type { Plan, Step, NodeStep } from './plan/steps.js';
 export { executePlan, type NodeResult, type NodeStatus } from './execute/execute-plan.js';

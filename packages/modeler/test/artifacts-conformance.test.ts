@@ -53,6 +53,8 @@ beforeAll(async () => {
     'models/props.yml':
       'models:\n  - name: fct_plays\n    description: plays with their member\'s plan\n    config:\n      indexes:\n        - {columns: [play_id], unique: true}\n    columns:\n      - {name: play_id, description: the play, tests: [unique, not_null]}\n      - name: member_id\n        tests:\n          - relationships: {to: ref(\'members\'), field: member}\n      - name: plan\n        tests:\n          - accepted_values: {values: [basic, premium]}\n  - name: member_totals\n    columns:\n      - name: plays\n        tests:\n          - accepted_values: {values: [2], quote: false, config: {severity: warn}}\n',
     'tests/no_negative_seconds.sql': 'select * from {{ref "fct_plays"}} where seconds < 0',
+    'snapshots/members_snapshot.sql': '{{config unique_key="member" strategy="check" check_cols="all" hard_deletes="new_record"}}\nselect member, plan from {{ref "members"}}\n',
+    'models/unit_tests.yml': "unit_tests:\n  - name: plays_keep_their_seconds\n    model: stg_plays\n    given:\n      - input: source('raw', 'plays')\n        rows: [{id: 1, member: 1, seconds: 30}]\n    expect:\n      rows: [{play_id: 1, seconds: 30}]\n",
     'models/exposures.yml': 'exposures:\n  - name: weekly_report\n    type: dashboard\n    owner: {name: Ana, email: ana@example.com}\n    depends_on: [ref(\'member_totals\')]\n',
   });
   const run = await runModel(['build', '--project-dir', root], env);
@@ -70,6 +72,8 @@ describe.skipIf(!haveSchemas)('artifacts validate against the published schemas'
     const manifest = read('manifest.json');
     expect(validate(manifest), explain(validate)).toBe(true);
     expect(Object.keys(manifest.nodes)).toContain('model.conform.fct_plays');
+    expect(manifest.nodes['snapshot.conform.members_snapshot']).toMatchObject({ resource_type: 'snapshot', config: { strategy: 'check', check_cols: 'all', hard_deletes: 'new_record' } });
+    expect(Object.keys(manifest.unit_tests)).toEqual(['unit_test.conform.stg_plays.plays_keep_their_seconds']);
     expect(manifest.parent_map['model.conform.fct_plays']).toEqual(['model.conform.stg_plays', 'seed.conform.members']);
   });
 

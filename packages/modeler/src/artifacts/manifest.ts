@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import type { CompiledProject } from '../compile.js';
-import type { ColumnInfo, GraphNode } from '../graph/nodes.js';
+import type { ColumnInfo, GraphNode, ModelNode, SeedNode, SnapshotNode, TestNode } from '../graph/nodes.js';
 import { quoteRelation } from '../sql/quote.js';
+import { snapshotManifestEntry } from './snapshot-manifest-entry.js';
+import { unitTestManifestEntry } from './unit-test-manifest-entry.js';
 import { artifactMetadata, type InvocationInfo } from './metadata.js';
 
 const sha = (text: string) => ({ name: 'sha256', checksum: createHash('sha256').update(text).digest('hex') });
@@ -10,22 +13,76 @@ function columns(list: readonly ColumnInfo[]): Record<string, unknown> {
   return Object.fromEntries(list.map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.dataType ?? null, constraints: [], quote: null, tags: [...c.tags] }]));
 }
 
+/** `refs` and `sources` of a node that reads others. */
+function readsFields(dependsOn: readonly string[], compiled: CompiledProject): Record<string, unknown> {
+  return {
+    refs: dependsOn.filter((id) => !id.startsWith('source.')).map((id) => ({ name: compiled.graph.nodes.get(id)?.name ?? id, package: null, version: null })),
+    sources: dependsOn.filter((id) => id.startsWith('source.')).map((id) => id.split('.').slice(2)),
+  };
+}
+
+/** The SQL file fields of a model or snapshot. */
+function codeFields(node: ModelNode | SnapshotNode, projectName: string): Record<string, unknown> {
+  return {
+    patch_path: node.propertiesFile ? `${projectName}://${node.propertiesFile}` : null,
+    raw_code: node.rawSql,
+    language: 'sql',
+    compiled_path: `target/compiled/${projectName}/${node.file}`,
+    compiled: true,
+    compiled_code: node.compiledSql,
+  };
+}
+
 function fqn(projectName: string, node: GraphNode): string[] {
-  if (node.kind === 'model') return [projectName, ...(node.folder ? node.folder.split('/') : []), node.name];
+  if (node.kind === 'model' || node.kind === 'snapshot') return [projectName, ...(node.folder ? node.folder.split('/') : []), node.name];
   if (node.kind === 'source') return [projectName, node.sourceName, node.tableName];
   return [projectName, node.name];
 }
 
-type Section = 'nodes' | 'sources' | 'exposures';
+type Section = 'nodes' | 'sources' | 'exposures' | 'unit_tests';
 
-interface ManifestContext {
+export interface ManifestContext {
   readonly compiled: CompiledProject;
   readonly projectName: string;
   readonly database: string | null;
 }
 
+/** The `config` of a model's, seed's or test's manifest entry (also what `state:modified.configs` compares). */
+export function configEntry(node: ModelNode | SeedNode | TestNode, placement = true): Record<string, unknown> {
+  switch (node.kind) {
+    case 'model':
+      return {
+        enabled: node.config.enabled,
+        ...(placement ? { alias: node.config.alias ?? null, schema: node.config.schema ?? null } : {}),
+        tags: [...node.config.tags],
+        meta: node.config.meta,
+        materialized: node.config.materialized,
+        incremental_strategy: node.config.materialized === 'incremental' ? node.config.incrementalStrategy : null,
+        on_schema_change: node.config.onSchemaChange,
+        unique_key: node.config.uniqueKey.length === 0 ? null : node.config.uniqueKey.length === 1 ? node.config.uniqueKey[0] : [...node.config.uniqueKey],
+        persist_docs: node.config.persistDocs,
+        indexes: node.config.indexes,
+        'pre-hook': node.config.preHooks.map((sql, index) => ({ sql, transaction: true, index })),
+        'post-hook': node.config.postHooks.map((sql, index) => ({ sql, transaction: true, index })),
+        grants: node.config.grants,
+        contract: { enforced: node.config.contract.enforced, alias_types: true },
+        full_refresh: node.config.fullRefresh ?? null,
+      };
+    case 'seed':
+      return { enabled: true, tags: [...node.tags], meta: node.meta, materialized: 'seed', column_types: node.columnTypes, delimiter: node.delimiter };
+    case 'test':
+      return { enabled: node.config.enabled, severity: node.config.severity.toUpperCase(), warn_if: node.config.warnIf, error_if: node.config.errorIf, where: node.config.where ?? null, limit: node.config.limit ?? null, tags: [...node.config.tags], meta: {}, materialized: 'test' };
+  }
+}
+
+/** A generic test's `test_metadata` (its name and arguments). */
+export function testMetadata(node: TestNode): Record<string, unknown> | undefined {
+  if (node.testType !== 'generic') return undefined;
+  return { name: node.testName, kwargs: { ...node.args, ...(node.columnName ? { column_name: node.columnName } : {}) }, namespace: null };
+}
+
 /** One node's manifest entry and the section it belongs in. */
-function manifestEntry(node: GraphNode, { compiled, projectName, database }: ManifestContext): [Section, Record<string, unknown>] {
+export function manifestEntry(node: GraphNode, { compiled, projectName, database }: ManifestContext): [Section, Record<string, unknown>] {
   const common = {
     name: node.name,
     package_name: projectName,
@@ -46,30 +103,12 @@ function manifestEntry(node: GraphNode, { compiled, projectName, database }: Man
         resource_type: 'model',
         alias: node.relation.identifier,
         checksum: sha(node.rawSql),
-        config: {
-          enabled: node.config.enabled,
-          alias: node.config.alias ?? null,
-          schema: node.config.schema ?? null,
-          tags: [...node.config.tags],
-          meta: node.config.meta,
-          materialized: node.config.materialized,
-          incremental_strategy: node.config.materialized === 'incremental' ? node.config.incrementalStrategy : null,
-          unique_key: node.config.uniqueKey.length === 0 ? null : node.config.uniqueKey.length === 1 ? node.config.uniqueKey[0] : [...node.config.uniqueKey],
-          persist_docs: node.config.persistDocs,
-          indexes: node.config.indexes,
-          full_refresh: node.config.fullRefresh ?? null,
-        },
+        config: configEntry(node),
         columns: columns(node.columns),
-        patch_path: node.propertiesFile ? `${projectName}://${node.propertiesFile}` : null,
-        raw_code: node.rawSql,
-        language: 'sql',
-        compiled_path: `target/compiled/${projectName}/${node.file}`,
-        compiled: true,
-        compiled_code: node.compiledSql,
+        ...codeFields(node, projectName),
         relation_name: node.config.materialized === 'ephemeral' ? null : quoteRelation(node.relation),
-        depends_on: { macros: [], nodes: [...node.dependsOn] },
-        refs: node.dependsOn.filter((id) => !id.startsWith('source.')).map((id) => ({ name: compiled.graph.nodes.get(id)?.name ?? id, package: null, version: null })),
-        sources: node.dependsOn.filter((id) => id.startsWith('source.')).map((id) => id.split('.').slice(2)),
+        depends_on: { macros: (node.macros ?? []).map((name) => macroId(projectName, name)), nodes: [...node.dependsOn] },
+        ...readsFields(node.dependsOn, compiled),
         access: 'protected',
       }];
     case 'seed':
@@ -79,8 +118,8 @@ function manifestEntry(node: GraphNode, { compiled, projectName, database }: Man
         schema: node.relation.schema,
         resource_type: 'seed',
         alias: node.relation.identifier,
-        checksum: sha(node.absolutePath),
-        config: { enabled: true, tags: [...node.tags], meta: node.meta, materialized: 'seed', column_types: node.columnTypes, delimiter: node.delimiter },
+        checksum: seedChecksum(node.absolutePath),
+        config: configEntry(node),
         columns: columns(node.columns),
         relation_name: quoteRelation(node.relation),
         root_path: compiled.project.root,
@@ -94,16 +133,15 @@ function manifestEntry(node: GraphNode, { compiled, projectName, database }: Man
         resource_type: 'test',
         alias: node.name,
         checksum: sha(node.rawSql),
-        config: { enabled: node.config.enabled, severity: node.config.severity.toUpperCase(), warn_if: node.config.warnIf, error_if: node.config.errorIf, where: node.config.where ?? null, limit: node.config.limit ?? null, tags: [...node.config.tags], meta: {}, materialized: 'test' },
+        config: configEntry(node),
         raw_code: node.rawSql,
         language: 'sql',
         compiled: true,
         compiled_code: node.sql,
         depends_on: { macros: [], nodes: [...node.dependsOn] },
-        refs: node.dependsOn.filter((id) => !id.startsWith('source.')).map((id) => ({ name: compiled.graph.nodes.get(id)?.name ?? id, package: null, version: null })),
-        sources: node.dependsOn.filter((id) => id.startsWith('source.')).map((id) => id.split('.').slice(2)),
+        ...readsFields(node.dependsOn, compiled),
         ...(node.testType === 'generic'
-          ? { column_name: node.columnName ?? null, attached_node: node.attachedTo ?? null, test_metadata: { name: node.testName, kwargs: { ...node.args, ...(node.columnName ? { column_name: node.columnName } : {}) }, namespace: null } }
+          ? { column_name: node.columnName ?? null, attached_node: node.attachedTo ?? null, test_metadata: testMetadata(node) }
           : {}),
       }];
     case 'source':
@@ -121,6 +159,10 @@ function manifestEntry(node: GraphNode, { compiled, projectName, database }: Man
         relation_name: quoteRelation(node.relation),
         config: { enabled: true },
       }];
+    case 'snapshot':
+      return ['nodes', { ...common, database, schema: node.relation.schema, checksum: sha(node.rawSql), columns: columns(node.columns), ...snapshotManifestEntry(node), ...codeFields(node, projectName), relation_name: quoteRelation(node.relation), depends_on: { macros: [], nodes: [...node.dependsOn] }, ...readsFields(node.dependsOn, compiled) }];
+    case 'unit_test':
+      return ['unit_tests', unitTestManifestEntry(node, projectName, compiled.graph.nodes.get(node.model)?.name ?? node.model, sha(JSON.stringify(node.definition)).checksum)];
     case 'exposure':
       return ['exposures', {
         ...common,
@@ -166,16 +208,56 @@ export function* manifestChunks(compiled: CompiledProject, invocation: Invocatio
   yield `{"metadata":${JSON.stringify(manifestMetadata(compiled, invocation))}`;
   yield* section('nodes', entries('nodes'));
   yield* section('sources', entries('sources'));
-  yield ',"macros":{},"docs":{}';
+  yield* section('macros', macroEntries(compiled, context.projectName));
+  yield ',"docs":{}';
   yield* section('exposures', entries('exposures'));
   yield ',"metrics":{},"groups":{},"selectors":{},"disabled":{}';
   yield* section('parent_map', edges(compiled.graph.parents));
   yield* section('child_map', edges(compiled.graph.children));
-  yield ',"group_map":{},"saved_queries":{},"semantic_models":{},"unit_tests":{}}';
+  yield ',"group_map":{},"saved_queries":{},"semantic_models":{}';
+  yield* section('unit_tests', entries('unit_tests'));
+  yield '}';
+}
+
+export const macroId = (projectName: string, name: string) => `macro.${projectName}.${name}`;
+
+function* macroEntries(compiled: CompiledProject, projectName: string): Generator<string> {
+  for (const macro of compiled.macros?.values() ?? []) {
+    const id = macroId(projectName, macro.name);
+    const entry = {
+      name: macro.name,
+      resource_type: 'macro',
+      package_name: projectName,
+      path: macro.file,
+      original_file_path: macro.file,
+      unique_id: id,
+      macro_sql: macro.text,
+      depends_on: { macros: macro.uses.map((name) => macroId(projectName, name)) },
+      description: '',
+      meta: {},
+      patch_path: null,
+      arguments: [],
+    };
+    yield `${JSON.stringify(id)}:${JSON.stringify(entry)}`;
+  }
+}
+
+/**
+ * A seed's checksum is its content's, so editing the CSV marks it modified (`state:modified`);
+ * above 64 MiB (not read on every compile) its size and modification time stand in.
+ */
+export function seedChecksum(path: string): { name: string; checksum: string } {
+  try {
+    const stat = statSync(path);
+    if (stat.size > 64 * 1024 * 1024) return { name: 'size-mtime', checksum: `${stat.size}-${stat.mtimeMs}` };
+    return { name: 'sha256', checksum: createHash('sha256').update(readFileSync(path)).digest('hex') };
+  } catch {
+    return { name: 'path', checksum: path };
+  }
 }
 
 function sectionOf(node: GraphNode): Section {
-  return node.kind === 'source' ? 'sources' : node.kind === 'exposure' ? 'exposures' : 'nodes';
+  return node.kind === 'source' ? 'sources' : node.kind === 'exposure' ? 'exposures' : node.kind === 'unit_test' ? 'unit_tests' : 'nodes';
 }
 
 /** `,"name":{…}` in pieces of up to 200 entries. */

@@ -9,8 +9,8 @@ export function buildRunResults(compiled: CompiledProject, results: readonly Nod
     metadata: artifactMetadata('https://schemas.getdbt.com/dbt/run-results/v6.json', invocation),
     results: results.map((result) => {
       const node = compiled.graph.nodes.get(result.uniqueId);
-      const compiledCode = node?.kind === 'model' ? node.compiledSql : node?.kind === 'test' ? node.sql : null;
-      const relation = node?.kind === 'model' || node?.kind === 'seed' ? quoteRelation(node.relation) : null;
+      const compiledCode = node?.kind === 'model' || node?.kind === 'snapshot' ? node.compiledSql : node?.kind === 'test' || node?.kind === 'unit_test' ? node.sql : null;
+      const relation = node?.kind === 'model' || node?.kind === 'seed' || node?.kind === 'snapshot' ? quoteRelation(node.relation) : null;
       return {
         status: result.status === 'error' && node?.kind === 'test' ? 'error' : result.status,
         timing: result.status === 'skipped' ? [] : [{ name: 'execute', started_at: result.startedAt, completed_at: result.completedAt }],

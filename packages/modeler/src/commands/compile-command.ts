@@ -1,5 +1,6 @@
 import { newInvocation } from '../artifacts/metadata.js';
 import { selectNodes } from '../graph/select.js';
+import { selectionContext } from '../state/selection-state.js';
 import type { Output } from '../cli/output.js';
 import { commandContext, compileWith, type CommonOptions } from './context.js';
 import { writeCompiled } from './write-compiled.js';
@@ -7,6 +8,7 @@ import { writeCompiled } from './write-compiled.js';
 export interface CompileCommandOptions extends CommonOptions {
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
+  readonly state?: string;
   readonly format?: boolean;
 }
 
@@ -15,8 +17,9 @@ export async function compileCommand(options: CompileCommandOptions, output: Out
   const started = performance.now();
   const context = commandContext(options);
   const compiled = await compileWith(context);
+  // Selected before target/ is written: --state may be target/ itself.
+  const selected = options.select?.length ? selectNodes(compiled.graph, options.select, options.exclude, selectionContext(compiled, options.state)) : undefined;
   await writeCompiled(compiled, newInvocation(), databaseName(context.target.url), { format: options.format ?? true });
-  const selected = options.select?.length ? selectNodes(compiled.graph, options.select, options.exclude) : undefined;
   if (selected) {
     const { formatOne } = await import('../format/format-sql.js');
     for (const id of compiled.graph.topologicalOrder(selected)) {
@@ -33,7 +36,7 @@ export async function compileCommand(options: CompileCommandOptions, output: Out
 export function countNodes(nodes: Iterable<{ kind: string }>): string {
   const counts = new Map<string, number>();
   for (const node of nodes) counts.set(node.kind, (counts.get(node.kind) ?? 0) + 1);
-  const order = ['model', 'seed', 'test', 'source', 'exposure'];
+  const order = ['model', 'seed', 'snapshot', 'test', 'unit_test', 'source', 'exposure'];
   return order
     .filter((k) => counts.has(k))
     .map((k) => `${counts.get(k)} ${k}${counts.get(k) === 1 ? '' : 's'}`)

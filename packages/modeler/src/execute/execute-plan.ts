@@ -1,13 +1,17 @@
 import type pg from 'pg';
 import type { CompiledProject } from '../compile.js';
 import { ExecutionError, ReelError, SqlError } from '../errors/index.js';
-import type { GraphNode } from '../graph/nodes.js';
+import type { GraphNode, ModelNode } from '../graph/nodes.js';
 import { assertNever, type NodeStep, type Plan } from '../plan/steps.js';
+import { checkContract } from './contract.js';
+import { applyGrants } from './grants.js';
 import { persistDocs } from './persist-docs.js';
 import { quoteIdent } from '../sql/quote.js';
 import { materializeIncremental, materializeTable, materializeView, type StepOutcome } from './materialize.js';
 import type { LocatedDatabaseError } from './model-query.js';
 import { runTest } from './run-test.js';
+import { runSnapshot } from './run-snapshot.js';
+import { runUnitTest } from './run-unit-test.js';
 import { loadSeed } from './seed-loader.js';
 import { inTransaction, type Session } from './session.js';
 import { readRelationKinds, tryFastPath } from './fast-path.js';
@@ -135,7 +139,7 @@ async function runStep(step: NodeStep, compiled: CompiledProject, pool: pg.Pool,
     const completedAt = new Date();
     return { ...outcome, warnings: outcome.warnings ?? [], uniqueId: step.nodeId, startedAt: startedAt.toISOString(), completedAt: completedAt.toISOString(), executionTime: (completedAt.getTime() - startedAt.getTime()) / 1000, threadId };
   };
-  const schemaFailure = step.kind !== 'test' ? schemaFailures.get(step.relation.schema) : undefined;
+  const schemaFailure = 'relation' in step ? schemaFailures.get(step.relation.schema) : undefined;
   if (schemaFailure) return done({ status: 'error', message: schemaFailure.message, error: schemaFailure });
   let client: pg.PoolClient;
   try {
@@ -146,8 +150,14 @@ async function runStep(step: NodeStep, compiled: CompiledProject, pool: pg.Pool,
   }
   try {
     const outcome: StepOutcome =
-      step.kind === 'test' ? await runReadOnly(client, step) : ((await tryFastPath(client, step, kinds)) ?? (await inTransaction(client, (session) => dispatch(session, step))));
-    if (step.kind !== 'test') await persistDocs(client, node);
+      step.kind === 'test'
+        ? await runReadOnly(client, step)
+        : step.kind === 'unit-test'
+          ? await runUnitTest({ client, query: (sql, values) => client.query(sql, values) }, step)
+          : node.kind === 'model' && (node.hooks || Object.keys(node.config.grants).length > 0 || step.contract)
+            ? await inTransaction(client, (session) => withHooksAndGrants(session, step, node))
+            : ((await tryFastPath(client, step, kinds)) ?? (await inTransaction(client, (session) => dispatch(session, step))));
+    if (step.kind !== 'test' && step.kind !== 'unit-test') await persistDocs(client, node);
     return done({ status: outcome.status, message: outcome.message, rowsAffected: outcome.rowsAffected, failures: outcome.failures, warnings: outcome.warnings ?? [] });
   } catch (error) {
     const failure = toNodeError(error, node);
@@ -160,6 +170,29 @@ async function runStep(step: NodeStep, compiled: CompiledProject, pool: pg.Pool,
 async function runReadOnly(client: pg.PoolClient, step: NodeStep & { kind: 'test' }): Promise<StepOutcome> {
   const session: Session = { client, query: (sql, values) => client.query(sql, values) };
   return runTest(session, step);
+}
+
+/** A model's pre-hooks, its build, post-hooks and grants: one transaction, so a failing hook changes nothing. */
+async function withHooksAndGrants(session: Session, step: NodeStep, node: ModelNode): Promise<StepOutcome> {
+  const hook = async (sql: string, which: string, index: number) => {
+    try {
+      await session.query(sql);
+    } catch (error) {
+      throw new ExecutionError('hook-failed', `${which} ${index + 1} of model "${node.name}" failed: ${(error as Error).message}`, {
+        file: node.file,
+        line: node.line,
+        node: node.name,
+        hint: `fix the ${which.replace(' ', '_')} SQL in the model's config; nothing of the model was changed`,
+        cause: error,
+      });
+    }
+  };
+  for (const [i, sql] of (node.hooks?.pre ?? []).entries()) await hook(sql, 'pre hook', i);
+  if (step.contract) await checkContract(session, node.name, step.kind === 'incremental' ? step.fullSql : 'sql' in step ? step.sql : '', step.contract);
+  const outcome = await dispatch(session, step);
+  for (const [i, sql] of (node.hooks?.post ?? []).entries()) await hook(sql, 'post hook', i);
+  if ('relation' in step) await applyGrants(session, step.relation, node.config.grants);
+  return outcome;
 }
 
 function dispatch(session: Session, step: NodeStep): Promise<StepOutcome> {
@@ -175,6 +208,10 @@ function dispatch(session: Session, step: NodeStep): Promise<StepOutcome> {
       return loadSeed(session, step);
     case 'test':
       return runTest(session, step);
+    case 'snapshot':
+      return runSnapshot(session, step);
+    case 'unit-test':
+      return runUnitTest(session, step);
     default:
       return assertNever(step);
   }

@@ -3,6 +3,7 @@ import { ExecutionError } from '../errors/index.js';
 import type { IndexConfig } from '../graph/nodes.js';
 import type { IncrementalStep, MaterializedViewStep, TableStep, ViewStep } from '../plan/steps.js';
 import { quoteIdent, quoteRelation, type Relation } from '../sql/quote.js';
+import { createContractedTable } from './contract.js';
 import { runModelQuery } from './model-query.js';
 import { dropStatement, relationKind, replacePreservingDependents, shadowName } from './relations.js';
 import type { Session } from './session.js';
@@ -48,7 +49,10 @@ export async function materializeTable(session: Session, step: TableStep | Mater
   const isMatview = step.kind === 'materialized-view';
   const what = isMatview ? 'materialized view' : 'table';
   await session.query(`drop ${what} if exists ${quoteRelation(shadow)}`);
-  const created = await runModelQuery(session, `create ${what} ${quoteRelation(shadow)} as\n`, step.sql);
+  const created =
+    step.kind === 'table' && step.contract
+      ? { rowCount: await createContractedTable(session, quoteRelation(shadow), step.sql, step.contract) }
+      : await runModelQuery(session, `create ${what} ${quoteRelation(shadow)} as\n`, step.sql);
   // Fresh statistics, so that the models built on it next are planned on what it really holds
   // (a new table has none until autovacuum gets to it, and plans made blind can take minutes).
   await session.query(`analyze ${quoteRelation(shadow)}`);
@@ -76,7 +80,7 @@ async function swapIn(session: Session, shadow: Relation, relation: Relation, wh
 export async function materializeIncremental(session: Session, step: IncrementalStep): Promise<StepOutcome> {
   const existing = await relationKind(session, step.relation);
   if (existing === undefined || existing !== 'table' || step.fullRefresh) {
-    const outcome = await materializeTable(session, { kind: 'table', nodeId: step.nodeId, waitsOn: step.waitsOn, relation: step.relation, sql: step.fullSql, indexes: step.indexes ?? [] });
+    const outcome = await materializeTable(session, { kind: 'table', nodeId: step.nodeId, waitsOn: step.waitsOn, relation: step.relation, sql: step.fullSql, indexes: step.indexes ?? [], ...(step.contract ? { contract: step.contract } : {}) });
     return { ...outcome, message: `${step.fullRefresh ? 'FULL REFRESH' : 'CREATE TABLE'} ${outcome.rowsAffected ?? ''}`.trim() };
   }
   const target = quoteRelation(step.relation);
@@ -85,12 +89,7 @@ export async function materializeIncremental(session: Session, step: Incremental
   const batch = quoteIdent(`${step.relation.identifier}__reel_batch`.slice(0, 63));
   await runModelQuery(session, `create temporary table ${batch} on commit drop as\n`, step.incrementalSql);
 
-  const targetColumns = await columnNames(session, `${quoteIdent(step.relation.schema)}.${quoteIdent(step.relation.identifier)}`);
-  const batchColumns = await columnNames(session, batch);
-  const shared = targetColumns.filter((c) => batchColumns.includes(c));
-  const warnings: string[] = [];
-  const ignored = batchColumns.filter((c) => !targetColumns.includes(c));
-  if (ignored.length > 0) warnings.push(`new column${ignored.length > 1 ? 's' : ''} ${ignored.join(', ')} not in ${step.relation.identifier}; ignored until --full-refresh`);
+  const { shared, batchColumns, warnings } = await reconcileColumns(session, step, batch);
 
   let deleted = 0;
   if (step.strategy !== 'append' && step.uniqueKey.length > 0) {
@@ -149,10 +148,67 @@ export function indexName(table: string, index: IndexConfig): string {
   return `${Buffer.from(readable).subarray(0, 54).toString().replace(/\uFFFD$/, '')}_${hash}`;
 }
 
-async function columnNames(session: Session, relation: string): Promise<string[]> {
-  const result = await session.query<{ attname: string }>(
-    `select attname from pg_catalog.pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+interface ColumnType {
+  readonly name: string;
+  readonly type: string;
+}
+
+async function columnTypes(session: Session, relation: string): Promise<ColumnType[]> {
+  const result = await session.query<ColumnType>(
+    `select attname as name, format_type(atttypid, atttypmod) as type from pg_catalog.pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
     [relation],
   );
-  return result.rows.map((r) => r.attname);
+  return result.rows;
+}
+
+/**
+ * Compares the new rows' columns with the table's and applies `on_schema_change`: ignore (new
+ * columns are left out, with a warning), fail (nothing merged), append_new_columns (added to the
+ * table, removed ones kept and left null), sync_all_columns (added, removed, and retyped with a cast).
+ * Runs inside the model's transaction, so a failed merge leaves the table as it was.
+ */
+async function reconcileColumns(session: Session, step: IncrementalStep, batch: string): Promise<{ shared: string[]; batchColumns: string[]; warnings: string[] }> {
+  const target = quoteRelation(step.relation);
+  const before = await columnTypes(session, target);
+  const incoming = await columnTypes(session, batch);
+  const batchColumns = incoming.map((c) => c.name);
+  const added = incoming.filter((c) => !before.some((t) => t.name === c.name));
+  const removed = before.filter((t) => !incoming.some((c) => c.name === t.name));
+  const retyped = incoming.filter((c) => before.some((t) => t.name === c.name && t.type !== c.type));
+  const policy = step.onSchemaChange ?? 'ignore';
+  const warnings: string[] = [];
+  const list = (columns: readonly ColumnType[], withType = false) => columns.map((c) => (withType ? `${c.name} (${before.find((t) => t.name === c.name)?.type ?? '?'} → ${c.type})` : c.name)).join(', ');
+  const changed = added.length > 0 || removed.length > 0 || retyped.length > 0;
+  if (!changed) return { shared: before.map((c) => c.name).filter((c) => batchColumns.includes(c)), batchColumns, warnings };
+  const what = [
+    added.length > 0 ? `new column${added.length > 1 ? 's' : ''} ${list(added)}` : '',
+    removed.length > 0 ? `removed column${removed.length > 1 ? 's' : ''} ${list(removed)}` : '',
+    retyped.length > 0 ? `changed type${retyped.length > 1 ? 's' : ''} ${list(retyped, true)}` : '',
+  ].filter(Boolean).join('; ');
+  switch (policy) {
+    case 'fail':
+      throw new ExecutionError('schema-changed', `the columns of ${step.relation.identifier} changed (${what}); on_schema_change is fail, so nothing was merged`, {
+        hint: 'rebuild it with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns',
+      });
+    case 'ignore':
+      if (added.length > 0) warnings.push(`new column${added.length > 1 ? 's' : ''} ${list(added)} not in ${step.relation.identifier}; ignored until --full-refresh (or set on_schema_change)`);
+      break;
+    case 'append_new_columns':
+    case 'sync_all_columns': {
+      const actions = added.map((c) => `add column ${quoteIdent(c.name)} ${c.type}`);
+      if (policy === 'sync_all_columns') {
+        actions.push(...removed.map((c) => `drop column ${quoteIdent(c.name)}`));
+        actions.push(...retyped.map((c) => `alter column ${quoteIdent(c.name)} type ${c.type} using ${quoteIdent(c.name)}::${c.type}`));
+      }
+      if (actions.length > 0) {
+        await replacePreservingDependents(session, step.relation, async () => {
+          await session.query(`alter table ${target} ${actions.join(', ')}`);
+        });
+      }
+      warnings.push(`${policy}: ${what}`);
+      break;
+    }
+  }
+  const after = policy === 'ignore' ? before : await columnTypes(session, target);
+  return { shared: after.map((c) => c.name).filter((c) => batchColumns.includes(c)), batchColumns, warnings };
 }

@@ -1,11 +1,19 @@
-import type { IncrementalStrategy, Materialization } from '../load/config-schema.js';
+import type { IncrementalStrategy, Materialization, SchemaChangePolicy } from '../load/config-schema.js';
 import type { Relation } from '../sql/quote.js';
 import type { SourceMap } from '../render/source-map.js';
+
+/** A column constraint a contract enforces when the model is built as a table. */
+export interface ColumnConstraint {
+  readonly type: 'not_null' | 'primary_key' | 'unique' | 'check';
+  readonly expression?: string;
+  readonly name?: string;
+}
 
 export interface ColumnInfo {
   readonly name: string;
   readonly description: string;
   readonly dataType?: string;
+  readonly constraints?: readonly ColumnConstraint[];
   readonly meta: Readonly<Record<string, unknown>>;
   readonly tags: readonly string[];
 }
@@ -24,13 +32,22 @@ export interface ModelConfig {
   readonly enabled: boolean;
   readonly uniqueKey: readonly string[];
   readonly incrementalStrategy: IncrementalStrategy;
+  /** Incremental models: what to do when the model's columns no longer match the table's. */
+  readonly onSchemaChange: SchemaChangePolicy;
+  /** SQL run in the model's transaction before and after it is built, as configured (templates). */
+  readonly preHooks: readonly string[];
+  readonly postHooks: readonly string[];
+  /** `contract: {enforced: true}`: the declared columns and types are checked before every build. */
+  readonly contract: { readonly enforced: boolean };
+  /** Privilege → roles, applied (and others revoked) after every build. */
+  readonly grants: Readonly<Record<string, readonly string[]>>;
   readonly fullRefresh?: boolean;
   readonly indexes: readonly IndexConfig[];
   readonly meta: Readonly<Record<string, unknown>>;
   readonly persistDocs: { readonly relation: boolean; readonly columns: boolean };
 }
 
-interface NodeBase {
+export interface NodeBase {
   readonly uniqueId: string;
   readonly name: string;
   /** Project-relative file that defines the node. */
@@ -45,6 +62,10 @@ interface NodeBase {
 export interface ModelNode extends NodeBase {
   readonly kind: 'model';
   readonly folder: string;
+  /** The project macros the model's template calls directly (see render/macro-index.ts). */
+  readonly macros?: readonly string[];
+  /** The hooks rendered (`{{this}}` resolved), when there are any. */
+  readonly hooks?: { readonly pre: readonly string[]; readonly post: readonly string[] };
   readonly config: ModelConfig;
   readonly relation: Relation;
   readonly columns: readonly ColumnInfo[];
@@ -113,9 +134,14 @@ export interface ExposureNode extends NodeBase {
   readonly maturity?: string;
 }
 
-export type GraphNode = ModelNode | SeedNode | SourceNode | TestNode | ExposureNode;
+export type { SnapshotNode } from './snapshot-node.js';
+export type { UnitTestNode } from './unit-test-node.js';
+import type { SnapshotNode } from './snapshot-node.js';
+import type { UnitTestNode } from './unit-test-node.js';
+
+export type GraphNode = ModelNode | SeedNode | SourceNode | TestNode | ExposureNode | SnapshotNode | UnitTestNode;
 export type NodeKind = GraphNode['kind'];
-export type RunnableNode = ModelNode | SeedNode | TestNode;
+export type RunnableNode = ModelNode | SeedNode | TestNode | SnapshotNode | UnitTestNode;
 
 /** A node as given to `makeNode`: its line may be a function, computed on first use. */
 export type NodeInput<T extends GraphNode> = Omit<T, 'line'> & { readonly line: number | (() => number) };
@@ -150,5 +176,5 @@ export function updateNode<T extends GraphNode>(node: T, changes: Partial<Omit<T
 }
 
 export function isRunnable(node: GraphNode): node is RunnableNode {
-  return node.kind === 'model' || node.kind === 'seed' || node.kind === 'test';
+  return node.kind === 'model' || node.kind === 'seed' || node.kind === 'test' || node.kind === 'snapshot' || node.kind === 'unit_test';
 }

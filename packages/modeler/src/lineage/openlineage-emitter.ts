@@ -64,7 +64,7 @@ export class OpenLineageEmitter {
     if (!runId) return; // skipped before it started: no run to end
     const type = endEventType(result);
     this.enqueue(async () => {
-      const columns = type === 'COMPLETE' && step.kind !== 'test' && this.options.describe ? await this.options.describe(step.relation).catch(() => undefined) : undefined;
+      const columns = type === 'COMPLETE' && 'relation' in step && this.options.describe ? await this.options.describe(step.relation).catch(() => undefined) : undefined;
       return runEvent(this.options.context, step.nodeId, runId, type, { result, ...(columns ? { columns } : {}) });
     });
   }

@@ -24,6 +24,13 @@ const indexSchema = z.strictObject({
 export const INCREMENTAL_STRATEGIES = ['merge', 'delete+insert', 'append'] as const;
 export type IncrementalStrategy = (typeof INCREMENTAL_STRATEGIES)[number];
 
+/** dbt's `on_schema_change` for incremental models: what a run does when the model's columns changed. */
+export const SCHEMA_CHANGE_POLICIES = ['ignore', 'fail', 'append_new_columns', 'sync_all_columns'] as const;
+export type SchemaChangePolicy = (typeof SCHEMA_CHANGE_POLICIES)[number];
+
+/** SQL run before or after a model is built: one statement or a list. */
+const hookList = z.union([z.string(), z.array(z.string())]);
+
 /** Every key a model may configure, in reel_project.yml, a property file or `{{config}}`. */
 export const modelConfigSchema = z.strictObject({
   materialized: z.enum(MATERIALIZATIONS),
@@ -33,6 +40,13 @@ export const modelConfigSchema = z.strictObject({
   enabled: z.boolean(),
   unique_key: stringList,
   incremental_strategy: z.enum(INCREMENTAL_STRATEGIES),
+  on_schema_change: z.enum(SCHEMA_CHANGE_POLICIES),
+  pre_hook: hookList,
+  post_hook: hookList,
+  'pre-hook': hookList,
+  'post-hook': hookList,
+  contract: z.strictObject({ enforced: z.boolean(), alias_types: z.boolean().optional() }),
+  grants: z.record(z.string().regex(/^[a-z ]+$/i, 'a privilege such as select, insert or all'), z.union([z.string().min(1), z.array(z.string().min(1))])),
   full_refresh: z.boolean(),
   indexes: z.array(indexSchema),
   meta: z.record(z.string(), z.unknown()),

@@ -87,9 +87,13 @@ export class FolderConfig<T extends Config> {
 /** dbt's merge rules: tags accumulate, meta merges, everything else is overridden. */
 export function mergeConfig<T extends Config>(base: T, over: Config): T {
   const out: Config = { ...base };
-  for (const [key, value] of Object.entries(over)) {
+  for (const [given, value] of Object.entries(over)) {
     if (value === undefined) continue;
-    if (key === 'tags') {
+    // dbt spells hooks `pre-hook` in YAML and `pre_hook` in config(); a folder's hooks and a model's both run.
+    const key = given === 'pre-hook' || given === 'post-hook' ? given.replace('-', '_') : given;
+    if (key === 'pre_hook' || key === 'post_hook') {
+      out[key] = [...hookList(base[key]), ...hookList(value)];
+    } else if (key === 'tags') {
       out.tags = [...new Set([...toList(base.tags), ...toList(value)])];
     } else if (key === 'meta' && typeof value === 'object' && value !== null) {
       out.meta = { ...((base.meta as Config | undefined) ?? {}), ...(value as Config) };
@@ -107,4 +111,9 @@ export function toList(value: unknown): string[] {
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean);
+}
+
+function hookList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
 }

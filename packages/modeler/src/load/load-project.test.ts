@@ -30,9 +30,9 @@ describe('loading a project', () => {
     });
     expect(errors).toEqual([
       'models/schema.yml:3:5  unknown property file key "descripton" in models.0; did you mean "description"?\n    fix: valid keys are: name, description, config, columns, tests, data_tests, meta, docs',
-      'reel_project.yml:2:1  unknown project key "model-path"; did you mean "model-paths"?\n    fix: valid keys are: name, version, config-version, profile, model-paths, seed-paths, test-paths, macro-paths, target-path, clean-targets, vars, models, seeds, tests, data_tests',
+      'reel_project.yml:2:1  unknown project key "model-path"; did you mean "model-paths"?\n    fix: valid keys are: name, version, config-version, profile, model-paths, seed-paths, test-paths, macro-paths, snapshot-paths, target-path, clean-targets, vars, models, seeds, snapshots, tests, data_tests, on-run-start, on-run-end',
       'reel_project.yml:5:5  "stagng" in models.demo is neither a config key nor a folder of the project; did you mean "staging"?\n    fix: config keys start with "+" (e.g. +materialized: table); other keys must name an existing subfolder',
-      'reel_project.yml:8:7  unknown models config key "materialised" in models.demo.staging; did you mean "materialized"?\n    fix: valid keys are: materialized, schema, alias, tags, enabled, unique_key, incremental_strategy, full_refresh, indexes, meta, docs, persist_docs',
+      'reel_project.yml:8:7  unknown models config key "materialised" in models.demo.staging; did you mean "materialized"?\n    fix: valid keys are: materialized, schema, alias, tags, enabled, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, pre-hook, post-hook, contract, grants, full_refresh, indexes, meta, docs, persist_docs',
     ]);
   });
 
@@ -43,7 +43,7 @@ describe('loading a project', () => {
     });
     expect(errors).toEqual([
       'models/a.sql:1:1  materialized is "tabel"; did you mean "table"?\n    fix: use one of "view", "table", "incremental", "materialized_view", "ephemeral"',
-      'models/a.sql:1:1  unknown config key "uniqe_key"; did you mean "unique_key"?\n    fix: valid keys are: materialized, schema, alias, tags, enabled, unique_key, incremental_strategy, full_refresh, indexes, meta, docs, persist_docs',
+      'models/a.sql:1:1  unknown config key "uniqe_key"; did you mean "unique_key"?\n    fix: valid keys are: materialized, schema, alias, tags, enabled, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, pre-hook, post-hook, contract, grants, full_refresh, indexes, meta, docs, persist_docs',
       'models/schema.yml:4:21  models.0.config.materialized is "tabel"; did you mean "table"?\n    fix: use one of "view", "table", "incremental", "materialized_view", "ephemeral"',
     ]);
   });

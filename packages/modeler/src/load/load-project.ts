@@ -13,6 +13,7 @@ import {
   type TestConfigInput,
 } from './config-schema.js';
 import { FolderConfig } from './folder-config.js';
+import { SNAPSHOT_CONFIG_KEYS, snapshotConfigSchema, type SnapshotConfigInput } from './snapshot-config-schema.js';
 import { PROJECT_FILE, readProjectSettings, type ProjectSettings } from './project-file.js';
 import { findFiles, findFolders, type ProjectFile } from './project-files.js';
 import { readPropertyFile, type PropertyFileContents } from './property-files.js';
@@ -26,6 +27,7 @@ export interface LoadedProject {
   readonly vars: Readonly<Record<string, unknown>>;
   readonly models: readonly ProjectFile[];
   readonly seeds: readonly ProjectFile[];
+  readonly snapshots: readonly ProjectFile[];
   readonly singularTests: readonly ProjectFile[];
   readonly genericTests: readonly ProjectFile[];
   readonly partials: readonly ProjectFile[];
@@ -33,6 +35,7 @@ export interface LoadedProject {
   readonly properties: PropertyFileContents;
   readonly modelFolders: FolderConfig<ModelConfigInput>;
   readonly seedFolders: FolderConfig<SeedConfigInput>;
+  readonly snapshotFolders: FolderConfig<SnapshotConfigInput>;
   readonly testFolders: FolderConfig<TestConfigInput>;
 }
 
@@ -74,8 +77,8 @@ export function loadProject(root: string, options: LoadOptions = {}): LoadResult
   const singularTests = testFiles.filter((f) => !genericTests.includes(f));
   const macroFiles = findFiles(absoluteRoot, settings.macroPaths, ['.sql', '.hbs', '.js', '.mjs']);
 
-  const properties: PropertyFileContents = { sources: [], models: [], seeds: [], exposures: [] };
-  const yamlFiles = findFiles(absoluteRoot, [...new Set([...settings.modelPaths, ...settings.seedPaths, ...settings.testPaths])], ['.yml', '.yaml']);
+  const properties: PropertyFileContents = { sources: [], models: [], seeds: [], snapshots: [], unitTests: [], exposures: [] };
+  const yamlFiles = findFiles(absoluteRoot, [...new Set([...settings.modelPaths, ...settings.seedPaths, ...settings.testPaths, ...settings.snapshotPaths])], ['.yml', '.yaml']);
   for (const yamlFile of yamlFiles) {
     const result = parseYaml(yamlFile.path, yamlFile.text);
     errors.push(...result.errors);
@@ -99,6 +102,14 @@ export function loadProject(root: string, options: LoadOptions = {}): LoadResult
     schema: seedConfigSchema,
     configKeys: SEED_CONFIG_KEYS,
   });
+  const snapshotFolders = FolderConfig.build({
+    ...folderOptions,
+    tree: settings.snapshots,
+    section: 'snapshots',
+    folders: findFolders(absoluteRoot, settings.snapshotPaths),
+    schema: snapshotConfigSchema,
+    configKeys: SNAPSHOT_CONFIG_KEYS,
+  });
   const testFolders = FolderConfig.build({
     ...folderOptions,
     tree: settings.tests,
@@ -118,6 +129,7 @@ export function loadProject(root: string, options: LoadOptions = {}): LoadResult
       vars: { ...settings.vars, ...(options.vars ?? {}) },
       models: sqlFiles,
       seeds: findFiles(absoluteRoot, settings.seedPaths, ['.csv']),
+      snapshots: findFiles(absoluteRoot, settings.snapshotPaths, ['.sql']),
       singularTests,
       genericTests,
       partials: macroFiles.filter((f) => f.path.endsWith('.sql') || f.path.endsWith('.hbs')),
@@ -125,6 +137,7 @@ export function loadProject(root: string, options: LoadOptions = {}): LoadResult
       properties,
       modelFolders,
       seedFolders,
+      snapshotFolders,
       testFolders,
     },
   };

@@ -16,13 +16,17 @@ const projectShape = {
   'seed-paths': pathList.optional(),
   'test-paths': pathList.optional(),
   'macro-paths': pathList.optional(),
+  'snapshot-paths': pathList.optional(),
   'target-path': z.string().min(1).optional(),
   'clean-targets': z.array(z.string().min(1)).optional(),
   vars: z.record(z.string(), z.unknown()).optional(),
   models: z.record(z.string(), z.unknown()).optional(),
   seeds: z.record(z.string(), z.unknown()).optional(),
+  snapshots: z.record(z.string(), z.unknown()).optional(),
   tests: z.record(z.string(), z.unknown()).optional(),
   data_tests: z.record(z.string(), z.unknown()).optional(),
+  'on-run-start': z.union([z.string(), z.array(z.string())]).optional(),
+  'on-run-end': z.union([z.string(), z.array(z.string())]).optional(),
 };
 const projectSchema = z.strictObject(projectShape);
 // Unknown keys are reported, then ignored, so that one typo does not hide every other error.
@@ -36,13 +40,18 @@ export interface ProjectSettings {
   readonly seedPaths: readonly string[];
   readonly testPaths: readonly string[];
   readonly macroPaths: readonly string[];
+  readonly snapshotPaths: readonly string[];
   readonly targetPath: string;
   readonly cleanTargets: readonly string[];
   readonly vars: Readonly<Record<string, unknown>>;
   /** Raw folder-config trees, resolved per node by FolderConfig. */
   readonly models: Readonly<Record<string, unknown>>;
   readonly seeds: Readonly<Record<string, unknown>>;
+  readonly snapshots: Readonly<Record<string, unknown>>;
   readonly tests: Readonly<Record<string, unknown>>;
+  /** SQL templates run once before and after every run, test, seed or build. */
+  readonly onRunStart: readonly string[];
+  readonly onRunEnd: readonly string[];
 }
 
 export function readProjectSettings(file: YamlFile, errors: ConfigError[]): ProjectSettings | undefined {
@@ -60,11 +69,15 @@ export function readProjectSettings(file: YamlFile, errors: ConfigError[]): Proj
     seedPaths: value['seed-paths'] ?? ['seeds'],
     testPaths: value['test-paths'] ?? ['tests'],
     macroPaths: value['macro-paths'] ?? ['macros'],
+    snapshotPaths: value['snapshot-paths'] ?? ['snapshots'],
     targetPath,
     cleanTargets: value['clean-targets'] ?? [targetPath],
     vars: value.vars ?? {},
     models: value.models ?? {},
     seeds: value.seeds ?? {},
+    snapshots: value.snapshots ?? {},
     tests: { ...(value.tests ?? {}), ...(value.data_tests ?? {}) },
+    onRunStart: [value['on-run-start'] ?? []].flat(),
+    onRunEnd: [value['on-run-end'] ?? []].flat(),
   };
 }

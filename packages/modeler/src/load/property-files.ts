@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConfigError } from '../errors/index.js';
 import { checkYaml, modelConfigSchema, seedConfigSchema, testConfigSchema } from './config-schema.js';
+import { snapshotConfigSchema } from './snapshot-config-schema.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
 
 const name = z.string().min(1);
@@ -18,6 +19,11 @@ const columnSchema = z.strictObject({
   meta: meta.optional(),
   tags: tags.optional(),
   quote: z.boolean().optional(),
+  constraints: z.array(z.strictObject({
+    type: z.enum(['not_null', 'primary_key', 'unique', 'check']),
+    expression: z.string().optional(),
+    name: z.string().optional(),
+  })).optional(),
 });
 
 const duration = z.strictObject({ count: z.number().int().positive(), period: z.enum(['minute', 'hour', 'day']) });
@@ -73,11 +79,27 @@ const exposureSchema = z.strictObject({
   meta: meta.optional(),
 });
 
+const fixtureRows = z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]);
+const fixtureFormat = z.enum(['dict', 'csv', 'sql']);
+
+/** dbt 1.8's unit test entry. */
+const unitTestSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and underscores'),
+  model: name,
+  description: z.string().optional(),
+  given: z.array(z.strictObject({ input: name, rows: fixtureRows.optional(), format: fixtureFormat.optional(), fixture: z.string().optional() })).optional(),
+  expect: z.strictObject({ rows: fixtureRows.optional(), format: fixtureFormat.optional(), fixture: z.string().optional() }),
+  overrides: z.strictObject({ macros: z.record(z.string(), z.unknown()).optional(), vars: z.record(z.string(), z.unknown()).optional(), env_vars: z.record(z.string(), z.unknown()).optional() }).optional(),
+  config: z.strictObject({ tags: tags.optional(), meta: meta.optional(), enabled: z.boolean().optional() }).optional(),
+});
+
 const propertyFileSchema = z.strictObject({
   version: z.union([z.number(), z.string()]).optional(),
   sources: z.array(sourceSchema).optional(),
   models: z.array(modelSchema).optional(),
   seeds: z.array(modelSchema).optional(),
+  snapshots: z.array(modelSchema).optional(),
+  unit_tests: z.array(unitTestSchema).optional(),
   exposures: z.array(exposureSchema).optional(),
   macros: z.array(z.record(z.string(), z.unknown())).optional(),
 });
@@ -86,6 +108,7 @@ export type ColumnProperties = z.infer<typeof columnSchema>;
 export type SourceProperties = z.infer<typeof sourceSchema>;
 export type SourceTableProperties = z.infer<typeof sourceTableSchema>;
 export type ExposureProperties = z.infer<typeof exposureSchema>;
+export type UnitTestProperties = z.infer<typeof unitTestSchema>;
 
 /** An entry of a property file, with the file and YAML path it came from. */
 export interface Placed<T> {
@@ -107,6 +130,8 @@ export interface PropertyFileContents {
   sources: Placed<SourceProperties>[];
   models: Placed<ModelProperties>[];
   seeds: Placed<ModelProperties>[];
+  snapshots: Placed<ModelProperties>[];
+  unitTests: Placed<UnitTestProperties>[];
   exposures: Placed<ExposureProperties>[];
 }
 
@@ -118,6 +143,7 @@ export function readPropertyFile(file: YamlFile, into: PropertyFileContents, err
   for (const [section, schema, list] of [
     ['models', modelConfigSchema, into.models],
     ['seeds', seedConfigSchema, into.seeds],
+    ['snapshots', snapshotConfigSchema, into.snapshots],
   ] as const) {
     value[section]?.forEach((entry, i) => {
       const path = [section, i];
@@ -139,6 +165,7 @@ export function readPropertyFile(file: YamlFile, into: PropertyFileContents, err
     });
   }
   value.exposures?.forEach((exposure, i) => into.exposures.push({ value: exposure, file, path: ['exposures', i] }));
+  value.unit_tests?.forEach((test, i) => into.unitTests.push({ value: test, file, path: ['unit_tests', i] }));
 }
 
 /** A generic test as written under `tests:`/`data_tests:`, not yet resolved to its definition. */

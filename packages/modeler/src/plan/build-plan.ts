@@ -3,7 +3,7 @@ import type { GraphNode } from '../graph/nodes.js';
 import { relationKey } from '../sql/quote.js';
 import type { NodeStep, Plan } from './steps.js';
 
-export type Command = 'run' | 'test' | 'seed' | 'build';
+export type Command = 'run' | 'test' | 'seed' | 'snapshot' | 'build';
 
 export interface PlanOptions {
   readonly command: Command;
@@ -14,9 +14,10 @@ export interface PlanOptions {
 
 const RUNS: Record<Command, readonly GraphNode['kind'][]> = {
   run: ['model'],
-  test: ['test'],
+  test: ['test', 'unit_test'],
   seed: ['seed'],
-  build: ['seed', 'model', 'test'],
+  snapshot: ['snapshot'],
+  build: ['seed', 'snapshot', 'model', 'test', 'unit_test'],
 };
 
 /**
@@ -34,6 +35,14 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
       if (node.kind === 'test' && node.config.enabled && node.dependsOn.some((id) => options.selected.has(id))) chosen.add(node.uniqueId);
     }
   }
+  // Unit tests: those of selected models (and those selected by name); disabled ones never.
+  const unitTestsOf = new Map<string, string[]>();
+  for (const node of graph.nodes.values()) {
+    if (node.kind !== 'unit_test') continue;
+    if (!node.enabled || !kinds.includes('unit_test')) chosen.delete(node.uniqueId);
+    else if (options.selected.has(node.model)) chosen.add(node.uniqueId);
+    if (chosen.has(node.uniqueId)) unitTestsOf.set(node.model, [...(unitTestsOf.get(node.model) ?? []), node.uniqueId]);
+  }
 
   // In build, a model's error-severity tests must pass before its children start.
   const testsOf = new Map<string, string[]>();
@@ -45,7 +54,9 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
     }
   }
 
-  const order = graph.topologicalOrder();
+  // Unit tests come right before their model (they need nothing built; their model waits for them).
+  const order = graph.topologicalOrder().filter((id) => graph.nodes.get(id)!.kind !== 'unit_test');
+  for (const [model, unitTests] of unitTestsOf) order.splice(order.indexOf(model), 0, ...unitTests);
   const waits = new Map<string, Set<string>>();
   const nearestChosen = (id: string): Set<string> => {
     const found = new Set<string>();
@@ -62,8 +73,10 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
   };
   for (const id of order) {
     if (!chosen.has(id)) continue;
-    const wait = nearestChosen(id);
     const node = graph.nodes.get(id)!;
+    // A unit test reads nothing built: it runs first, and its model waits for it (as in dbt build).
+    const wait = node.kind === 'unit_test' ? new Set<string>() : nearestChosen(id);
+    for (const unitTest of unitTestsOf.get(id) ?? []) wait.add(unitTest);
     if (node.kind !== 'test') {
       for (const parent of [...wait]) {
         for (const test of testsOf.get(parent) ?? []) {
@@ -88,7 +101,10 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
       case 'model': {
         schemas.add(node.relation.schema);
         const indexes = node.config.indexes.length > 0 ? { indexes: node.config.indexes } : {};
-        const base = { nodeId: id, waitsOn, relation: node.relation, sql: node.compiledSql };
+        const contract = node.config.contract.enforced
+          ? { contract: { file: node.propertiesFile ?? node.file, columns: node.columns.map((c) => ({ name: c.name, dataType: c.dataType ?? '', constraints: c.constraints ?? [] })) } }
+          : {};
+        const base = { nodeId: id, waitsOn, relation: node.relation, sql: node.compiledSql, ...contract };
         switch (node.config.materialized) {
           case 'view':
             steps.push({ kind: 'view', ...base });
@@ -109,6 +125,8 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
               incrementalSql: node.incrementalSql ?? node.compiledSql,
               uniqueKey: node.config.uniqueKey,
               strategy: node.config.incrementalStrategy,
+              onSchemaChange: node.config.onSchemaChange,
+              ...contract,
               fullRefresh: (options.fullRefresh ?? false) && node.config.fullRefresh !== false,
               ...indexes,
             });
@@ -118,6 +136,13 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
         }
         break;
       }
+      case 'snapshot':
+        schemas.add(node.relation.schema);
+        steps.push({ kind: 'snapshot', nodeId: id, waitsOn, relation: node.relation, sql: node.compiledSql, config: node.config });
+        break;
+      case 'unit_test':
+        steps.push({ kind: 'unit-test', nodeId: id, waitsOn, sql: node.sql, given: node.given, expectRows: node.expectRows, ...(node.expectSql !== undefined ? { expectSql: node.expectSql } : {}) });
+        break;
       case 'test':
         steps.push({ kind: 'test', nodeId: id, waitsOn, sql: node.sql, severity: node.config.severity, warnIf: node.config.warnIf, errorIf: node.config.errorIf, limit: node.config.limit });
         break;
@@ -132,7 +157,7 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
 export function writtenRelations(plan: Plan): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const step of plan.steps) {
-    if (step.kind === 'test') continue;
+    if (step.kind === 'test' || step.kind === 'unit-test') continue;
     const key = relationKey(step.relation);
     out.set(key, [...(out.get(key) ?? []), step.nodeId]);
   }

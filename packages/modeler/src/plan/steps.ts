@@ -1,6 +1,8 @@
-import type { IncrementalStrategy } from '../load/config-schema.js';
-import type { IndexConfig } from '../graph/nodes.js';
+import type { IncrementalStrategy, SchemaChangePolicy } from '../load/config-schema.js';
+import type { ColumnConstraint, IndexConfig } from '../graph/nodes.js';
 import type { Relation } from '../sql/quote.js';
+import type { SnapshotConfig } from '../graph/snapshot-node.js';
+import type { UnitTestNode } from '../graph/unit-test-node.js';
 
 /** Create a schema if it is missing. Runs before every node step. */
 export interface CreateSchemaStep {
@@ -12,6 +14,15 @@ interface NodeStepBase {
   readonly nodeId: string;
   /** Node steps that must succeed before this one starts. */
   readonly waitsOn: readonly string[];
+  /** An enforced contract, checked before the model replaces what is there. */
+  readonly contract?: ContractSpec;
+}
+
+/** The columns a model promises (contract: enforced), with the constraints a table enforces. */
+export interface ContractSpec {
+  /** The property file that declares it, for messages. */
+  readonly file: string;
+  readonly columns: readonly { readonly name: string; readonly dataType: string; readonly constraints: readonly ColumnConstraint[] }[];
 }
 
 export interface ViewStep extends NodeStepBase {
@@ -43,6 +54,7 @@ export interface IncrementalStep extends NodeStepBase {
   readonly incrementalSql: string;
   readonly uniqueKey: readonly string[];
   readonly strategy: IncrementalStrategy;
+  readonly onSchemaChange?: SchemaChangePolicy;
   readonly fullRefresh: boolean;
   readonly indexes?: readonly IndexConfig[];
 }
@@ -65,7 +77,20 @@ export interface TestStep extends NodeStepBase {
   readonly limit?: number;
 }
 
-export type NodeStep = ViewStep | TableStep | MaterializedViewStep | IncrementalStep | SeedStep | TestStep;
+/** Close changed and deleted versions, insert new ones (type 2 SCD), in one transaction. */
+export interface SnapshotStep extends NodeStepBase {
+  readonly kind: 'snapshot';
+  readonly relation: Relation;
+  readonly sql: string;
+  readonly config: SnapshotConfig;
+}
+
+/** Run a model's SQL on fixed input rows and compare with the expected rows; writes nothing. */
+export interface UnitTestStep extends NodeStepBase, Pick<UnitTestNode, 'sql' | 'given' | 'expectRows' | 'expectSql'> {
+  readonly kind: 'unit-test';
+}
+
+export type NodeStep = ViewStep | TableStep | MaterializedViewStep | IncrementalStep | SeedStep | TestStep | SnapshotStep | UnitTestStep;
 export type Step = CreateSchemaStep | NodeStep;
 
 /** What `execute` runs: schemas first, then node steps in dependency order. */

@@ -54,6 +54,8 @@ export function registerHelpers(hb: typeof Handlebars, context: HelperContext): 
       return safe(quoteIdent(`__unknown_ref__${name}`));
     }
     state.dependsOn.add(target.uniqueId);
+    const input = state.inputs?.get(target.uniqueId);
+    if (input !== undefined) return safe(input);
     if (target.ephemeral) {
       state.ephemeralRefs.add(target.uniqueId);
       return safe(quoteIdent(EPHEMERAL_PREFIX + target.name));
@@ -76,13 +78,14 @@ export function registerHelpers(hb: typeof Handlebars, context: HelperContext): 
       return safe(quoteIdent(`__unknown_source__${key}`));
     }
     state.dependsOn.add(target.uniqueId);
-    return safe(quoteRelation(target.relation));
+    return safe(state.inputs?.get(target.uniqueId) ?? quoteRelation(target.relation));
   });
 
   hb.registerHelper('var', (...args: unknown[]) => {
     const { params, options } = split(args);
     const state = stateOf(options);
     const name = String(params[0] ?? '');
+    if (state.vars && Object.hasOwn(state.vars, name)) return formatValue(state.vars[name]);
     if (Object.hasOwn(context.vars, name)) return formatValue(context.vars[name]);
     const fallback = params.length > 1 ? params[1] : options.hash?.default;
     if (fallback !== undefined) return formatValue(fallback);
@@ -108,7 +111,7 @@ export function registerHelpers(hb: typeof Handlebars, context: HelperContext): 
       );
       return '';
     }
-    const value = context.env[name];
+    const value = state.env && Object.hasOwn(state.env, name) ? state.env[name] : context.env[name];
     if (value !== undefined) return value;
     const fallback = params.length > 1 ? params[1] : options.hash?.default;
     if (fallback !== undefined) return formatValue(fallback);

@@ -27,6 +27,11 @@ import { registerHelpers, renderFailure, type HelperContext } from './helpers.js
 import { newRenderState, type RefTarget, type RenderState } from './render-state.js';
 import { SourceMap, stripMarkers } from './source-map.js';
 import { readStaticConfig } from './static-config.js';
+import { draftSnapshots, renderSnapshot, snapshotRefTarget } from './render-snapshots.js';
+import { buildUnitTests } from './render-unit-tests.js';
+import { fileNodeFields } from './file-node-fields.js';
+import { PROJECT_FILE } from '../load/project-file.js';
+import { buildMacroIndex, macrosCalledBy, type Macro } from './macro-index.js';
 import { parseTemplate, type ParsedTemplate } from './template.js';
 
 /** Where relations go: the target's schema, and a prefix for every schema (dev isolation). */
@@ -45,6 +50,10 @@ export interface RenderOptions {
 export interface RenderResult {
   readonly nodes: readonly GraphNode[];
   readonly errors: readonly ReelError[];
+  /** The project's macros by name (partials and helpers from modules). */
+  readonly macros: ReadonlyMap<string, Macro>;
+  /** on-run-start and on-run-end, rendered. */
+  readonly runHooks: { readonly start: readonly string[]; readonly end: readonly string[] };
 }
 
 interface ModelDraft {
@@ -132,6 +141,18 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
     );
   }
 
+  const snapshotDrafts = draftSnapshots(project, {
+    hb,
+    properties: indexProperties(project.properties.snapshots, 'snapshot', errors),
+    schemaFor,
+    env,
+    cache: options.cache,
+    claim: (file) => claimName(byName, file.name, file.path, 'snapshot', errors),
+    disabled,
+    errors,
+    configErrors,
+  });
+
   for (const [name, placed] of [...modelProperties, ...seedProperties]) {
     if (!byName.has(name) && !disabled.has(name)) {
       const kind = project.properties.models.includes(placed) ? 'model' : 'seed';
@@ -152,6 +173,7 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
     nodes.set(draft.file.name, { uniqueId: draft.uniqueId, name: draft.file.name, kind: 'model', relation: draft.relation, ephemeral: draft.config.materialized === 'ephemeral' });
   }
   for (const seed of seeds) nodes.set(seed.name, { uniqueId: seed.uniqueId, name: seed.name, kind: 'seed', relation: seed.relation, ephemeral: false });
+  for (const draft of snapshotDrafts) nodes.set(draft.file.name, snapshotRefTarget(draft));
   const sourceTargets = new Map<string, RefTarget>();
   for (const source of sources) {
     sourceTargets.set(`${source.sourceName}.${source.tableName}`, { uniqueId: source.uniqueId, name: source.name, kind: 'source', relation: source.relation, ephemeral: false });
@@ -160,7 +182,7 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
   const helperContext: HelperContext = { vars: project.vars, env, nodes, sources: sourceTargets, disabled };
   registerHelpers(hb, helperContext);
   registerPartials(hb, project.partials, errors);
-  await registerHelperModules(hb, project.helperModules, errors);
+  const macros = buildMacroIndex(hb, project.partials, await registerHelperModules(hb, project.helperModules, errors));
 
   const render = (template: ParsedTemplate, state: RenderState, context: Record<string, unknown>) => {
     try {
@@ -177,11 +199,35 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
     }
   };
 
+  /** on-run-start / on-run-end: templates with var, env and the macros, but no model of their own. */
+  const renderRunHooks = (hooks: readonly string[]): string[] =>
+    hooks.map((hook) => {
+      const state = newRenderState(PROJECT_FILE, 'on-run', { schema: options.target.schema, identifier: 'on_run' });
+      try {
+        const text = render(parseTemplate(hb, PROJECT_FILE, hook), state, {})?.text ?? '';
+        errors.push(...dedupe(state.errors));
+        return text;
+      } catch (error) {
+        errors.push(error as ReelError);
+        return '';
+      }
+    });
+
   const result: GraphNode[] = [...sources, ...seeds];
   for (const draft of drafts) {
     const state = newRenderState(draft.file.path, draft.file.name, draft.relation);
     const self = quoteRelation(draft.relation);
     const full = render(draft.template, state, templateContext(self, false));
+    const renderHooks = (hooks: readonly string[]) =>
+      hooks.map((hook) => {
+        try {
+          return render(parseTemplate(hb, draft.file.path, hook), state, templateContext(self, false))?.text ?? '';
+        } catch (error) {
+          state.errors.push(error as ReelError);
+          return '';
+        }
+      });
+    const hooks = draft.config.preHooks.length + draft.config.postHooks.length > 0 ? { pre: renderHooks(draft.config.preHooks), post: renderHooks(draft.config.postHooks) } : undefined;
     let incremental: ReturnType<typeof render>;
     if (draft.config.materialized === 'incremental') {
       incremental = draft.template.usesIncremental ? render(draft.template, state, templateContext(self, true)) : full;
@@ -189,30 +235,25 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
     errors.push(...dedupe(state.errors));
     // SQL rendered with errors is not worth parsing: its problems are the ones already reported.
     if (!full || state.errors.length > 0) continue;
-    const props = draft.properties?.value;
+    if (draft.config.contract.enforced) errors.push(...contractProblems(draft));
     result.push(
       makeNode<ModelNode>({
         kind: 'model',
-        uniqueId: draft.uniqueId,
-        name: draft.file.name,
-        file: draft.file.path,
-        line: 1,
-        folder: draft.file.folder,
-        description: props?.description ?? '',
-        tags: draft.config.tags,
-        meta: { ...draft.config.meta, ...(props?.meta ?? {}) },
-        dependsOn: [...state.dependsOn].sort(),
-        config: draft.config,
-        relation: draft.relation,
-        columns: columnsOf(props?.columns ?? []),
-        rawSql: draft.file.text,
+        ...fileNodeFields(draft, state.dependsOn),
+        macros: macrosCalledBy(draft.template, macros),
+        ...(hooks ? { hooks } : {}),
+        columns: columnsOf(draft.properties?.value.columns ?? []),
         compiledSql: full.text,
         sourceMap: full.map,
         incrementalSql: incremental?.text,
         incrementalSourceMap: incremental?.map,
-        propertiesFile: draft.properties?.file.path,
       }),
     );
+  }
+
+  for (const draft of snapshotDrafts) {
+    const snapshot = renderSnapshot(draft, render, (self) => templateContext(self, false), (p) => columnsOf(p?.value.columns ?? []), errors);
+    if (snapshot) result.push(snapshot);
   }
 
   const tests = new TestBuilder(project, hb, nodes, sourceTargets, render, errors, configErrors, options.cache);
@@ -230,12 +271,27 @@ export async function renderProject(project: LoadedProject, options: RenderOptio
       if (target) tests.addDeclared(target, [...(table.tests ?? []), ...(table.data_tests ?? [])], table.columns ?? [], placed.file, [...placed.path, 'tables', i]);
     });
   }
+  for (const draft of snapshotDrafts) {
+    if (draft.properties) tests.addDeclared(nodes.get(draft.file.name)!, draft.properties.value.tests, draft.properties.value.columns, draft.properties.file, draft.properties.path);
+  }
   for (const file of project.singularTests) tests.addSingular(file);
   result.push(...tests.nodes);
+  const declared = new Map(result.map((node) => [node.uniqueId, 'columns' in node ? node.columns : []]));
+  result.push(
+    ...buildUnitTests(project, {
+      models: new Map(drafts.map((d) => [d.file.name, { name: d.file.name, uniqueId: d.uniqueId, file: d.file.path, template: d.template, relation: d.relation }])),
+      resolve: (text) => resolveYamlRef(text, nodes, sourceTargets),
+      columnsOf: (id) => declared.get(id) ?? [],
+      render,
+      context: templateContext,
+      errors,
+    }),
+  );
 
   result.push(...buildExposures(project, nodes, sourceTargets, errors));
   errors.push(...configErrors);
-  return { nodes: result, errors };
+  const runHooks = { start: renderRunHooks(project.settings.onRunStart), end: renderRunHooks(project.settings.onRunEnd) };
+  return { nodes: result, errors, macros, runHooks };
 }
 
 function templateContext(self: string, isIncremental: boolean): Record<string, unknown> {
@@ -254,6 +310,11 @@ function modelConfig(merged: ModelConfigInput): ModelConfig {
     enabled: merged.enabled ?? true,
     uniqueKey,
     incrementalStrategy: merged.incremental_strategy ?? (uniqueKey.length > 0 ? 'merge' : 'append'),
+    onSchemaChange: merged.on_schema_change ?? 'ignore',
+    contract: { enforced: merged.contract?.enforced ?? false },
+    preHooks: hooksOf(merged.pre_hook),
+    postHooks: hooksOf(merged.post_hook),
+    grants: Object.fromEntries(Object.entries(merged.grants ?? {}).map(([privilege, roles]) => [privilege.toLowerCase(), typeof roles === 'string' ? [roles] : roles])),
     fullRefresh: merged.full_refresh,
     indexes: (merged.indexes ?? []).map((i) => ({ columns: i.columns, unique: i.unique ?? false, ...(i.type ? { type: i.type } : {}) })),
     meta: merged.meta ?? {},
@@ -262,7 +323,7 @@ function modelConfig(merged: ModelConfigInput): ModelConfig {
 }
 
 function columnsOf(columns: readonly ColumnProperties[]): ColumnInfo[] {
-  return columns.map((c) => ({ name: c.name, description: c.description ?? '', dataType: c.data_type, meta: c.meta ?? {}, tags: toList(c.tags) }));
+  return columns.map((c) => ({ name: c.name, description: c.description ?? '', dataType: c.data_type, meta: c.meta ?? {}, tags: toList(c.tags), ...(c.constraints?.length ? { constraints: c.constraints } : {}) }));
 }
 
 function claimName(byName: Map<string, { path: string; kind: string }>, name: string, path: string, kind: string, errors: ReelError[]): boolean {
@@ -333,7 +394,7 @@ function buildSources(project: LoadedProject, errors: ReelError[]): SourceNode[]
           relation: { schema: source.schema ?? source.name, identifier: table.identifier ?? table.name },
           columns: columnsOf(table.columns ?? []),
           loadedAtField: table.loaded_at_field ?? source.loaded_at_field,
-          freshness: table.freshness ?? source.freshness,
+          freshness: table.freshness !== undefined ? table.freshness : source.freshness, // null turns it off (dbt)
         }),
       );
     });
@@ -587,7 +648,9 @@ function registerPartials(hb: typeof Handlebars, partials: readonly ProjectFile[
   }
 }
 
-async function registerHelperModules(hb: typeof Handlebars, modules: readonly ProjectFile[], errors: ReelError[]): Promise<void> {
+/** Registers the helpers exported by macros/*.js; returns each helper's module. */
+async function registerHelperModules(hb: typeof Handlebars, modules: readonly ProjectFile[], errors: ReelError[]): Promise<Map<string, ProjectFile>> {
+  const registered = new Map<string, ProjectFile>();
   for (const file of modules) {
     let exports: Record<string, unknown>;
     try {
@@ -606,8 +669,10 @@ async function registerHelperModules(hb: typeof Handlebars, modules: readonly Pr
         continue;
       }
       hb.registerHelper(name, helper as Handlebars.HelperDelegate);
+      registered.set(name, file);
     }
   }
+  return registered;
 }
 
 function buildExposures(project: LoadedProject, nodes: ReadonlyMap<string, RefTarget>, sources: ReadonlyMap<string, RefTarget>, errors: ReelError[]): ExposureNode[] {
@@ -637,4 +702,27 @@ function buildExposures(project: LoadedProject, nodes: ReadonlyMap<string, RefTa
       maturity: value.maturity,
     });
   });
+}
+
+function hooksOf(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (typeof value === 'string' ? [value] : [...value]).filter((sql) => sql.trim() !== '');
+}
+
+/** A contract needs every column declared with a data_type, and a relation to enforce it on. */
+function contractProblems(draft: ModelDraft): ReelError[] {
+  const placed = draft.properties;
+  const where = { file: draft.file.path, line: 1, node: draft.file.name };
+  if (draft.config.materialized === 'ephemeral') {
+    return [new ConfigError('contract-ephemeral', `model "${draft.file.name}" is ephemeral, so its contract cannot be enforced`, { ...where, hint: 'materialize it as a view, table or incremental, or remove contract' })];
+  }
+  const columns = placed?.value.columns ?? [];
+  if (!placed || columns.length === 0) {
+    return [new ConfigError('contract-no-columns', `model "${draft.file.name}" enforces a contract but declares no columns`, { ...(placed ? placed.file.placeOf(placed.path) : where), node: draft.file.name, hint: 'list every column the model returns under columns:, each with a data_type' })];
+  }
+  return columns.flatMap((column, i) =>
+    column.data_type
+      ? []
+      : [placed.file.error([...placed.path, 'columns', i], `column "${column.name}" of model "${draft.file.name}" has no data_type, and the model enforces a contract`, `add data_type (e.g. data_type: text) to ${column.name}`)],
+  );
 }

@@ -5,7 +5,7 @@ import type { Relation } from '../sql/quote.js';
 export interface RefTarget {
   readonly uniqueId: string;
   readonly name: string;
-  readonly kind: 'model' | 'seed' | 'source';
+  readonly kind: 'model' | 'seed' | 'source' | 'snapshot';
   readonly relation: Relation;
   readonly ephemeral: boolean;
 }
@@ -20,6 +20,12 @@ export interface RenderState {
   readonly errors: ReelError[];
   /** Allows the env helper to read REEL_SECRET_ variables (profiles only). */
   readonly allowSecrets: boolean;
+  /** In a unit test: the CTE each input is read from instead of its relation, by unique id. */
+  readonly inputs?: ReadonlyMap<string, string>;
+  /** In a unit test: `overrides: vars:`, read before the project's vars. */
+  readonly vars?: Readonly<Record<string, unknown>>;
+  /** In a unit test: `overrides: env_vars:`, read before the environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function newRenderState(file: string, nodeName: string, self?: Relation, allowSecrets = false): RenderState {

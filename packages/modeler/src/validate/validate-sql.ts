@@ -2,7 +2,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import type { CompileCache } from '../cache/compile-cache.js';
 import { SqlError } from '../errors/index.js';
 import type { DependencyGraph } from '../graph/dependency-graph.js';
-import { makeNode, updateNode, type GraphNode, type ModelNode, type TestNode } from '../graph/nodes.js';
+import { makeNode, updateNode, type GraphNode, type ModelNode, type SnapshotNode, type TestNode } from '../graph/nodes.js';
 import { isBuiltinTest } from '../render/builtin-tests.js';
 import { EPHEMERAL_PREFIX } from '../render/render-state.js';
 import type { SourceMap } from '../render/source-map.js';
@@ -54,6 +54,9 @@ export async function validateSql(graph: DependencyGraph, cache?: CompileCache):
           incrementalSourceMap: node.incrementalSql === undefined ? undefined : (inlinedIncremental?.map ?? inlinedFull.map),
         }),
       );
+    } else if (node.kind === 'snapshot') {
+      const checked = await checkQuery(node.compiledSql, node.sourceMap, node, errors, cache);
+      if (checked) finals.set(id, updateNode<SnapshotNode>(node, { compiledSql: inlineEphemerals(checked, node, graph, ephemeralSql).sql }));
     } else if (node.kind === 'test') {
       const checked = isGeneratedSql(node) ? { sql: node.sql, map: undefined } : await checkQuery(node.sql, node.sourceMap, node, errors, cache);
       if (checked) {
@@ -82,7 +85,7 @@ interface CheckedQuery {
 }
 
 /** Checks one query, with the parser (loaded on the first query the cache does not know). */
-async function checkQuery(sql: string, map: SourceMap | undefined, node: ModelNode | TestNode, errors: SqlError[], cache: CompileCache | undefined): Promise<CheckedQuery | undefined> {
+async function checkQuery(sql: string, map: SourceMap | undefined, node: ModelNode | TestNode | SnapshotNode, errors: SqlError[], cache: CompileCache | undefined): Promise<CheckedQuery | undefined> {
   const trimmed = sql.replace(/[\s;]+$/, '');
   const known = cache?.checkedSql(trimmed);
   if (known) return { sql: trimmed, map, withLocation: known.withLocation };
@@ -92,7 +95,7 @@ async function checkQuery(sql: string, map: SourceMap | undefined, node: ModelNo
   return checked;
 }
 
-function parseQuery(trimmed: string, map: SourceMap | undefined, node: ModelNode | TestNode, errors: SqlError[]): CheckedQuery | undefined {
+function parseQuery(trimmed: string, map: SourceMap | undefined, node: ModelNode | TestNode | SnapshotNode, errors: SqlError[]): CheckedQuery | undefined {
   const place = (offset: number) => {
     if (map) return { file: map.file, ...map.locate(offset) };
     return { file: node.file, line: node.line };
@@ -153,7 +156,7 @@ function charOffset(text: string, byteOffset: number): number {
 }
 
 /** Inlines every ephemeral model the node refers to (directly or through other ephemerals) as CTEs. */
-function inlineEphemerals(query: CheckedQuery, node: ModelNode | TestNode, graph: DependencyGraph, ephemeralSql: ReadonlyMap<string, string>): { sql: string; map: SourceMap | undefined } {
+function inlineEphemerals(query: CheckedQuery, node: ModelNode | TestNode | SnapshotNode, graph: DependencyGraph, ephemeralSql: ReadonlyMap<string, string>): { sql: string; map: SourceMap | undefined } {
   const needed: string[] = [];
   const visit = (id: string) => {
     for (const parent of graph.parents.get(id) ?? []) {
