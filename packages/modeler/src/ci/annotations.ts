@@ -80,3 +80,8 @@ function workflowCommand(a: Annotation): string {
 // As @actions/core escapes them.
 const escapeData = (s: string) => s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
 const escapeProperty = (s: string) => escapeData(s).replaceAll(':', '%3A').replaceAll(',', '%2C');
+
+/** Lint findings as warnings on their lines. */
+export function lintAnnotations(projectRoot: string, findings: readonly { rule: string; file: string; line: number; column?: number; message: string; hint: string }[], env: Readonly<Record<string, string | undefined>>): string[] {
+  return findings.map((f) => workflowCommand({ level: 'warning', file: repoPath(projectRoot, f.file, env), line: f.line, column: f.column, title: `lint ${f.rule}`, message: `${f.message}\nfix: ${f.hint}` }));
+}

@@ -18,6 +18,8 @@ const commands = {
   run: () => import('../commands/run-command.js').then((m) => m.runCommand),
   retry: () => import('../commands/retry-command.js').then((m) => m.retryCommand),
   freshness: () => import('../commands/freshness-command.js').then((m) => m.freshnessCommand),
+  fmt: () => import('../commands/fmt-command.js').then((m) => m.fmtCommand),
+  lint: () => import('../commands/lint-command.js').then((m) => m.lintCommand),
 };
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -112,6 +114,20 @@ export async function main(argv: readonly string[], output: Output = processOutp
     .addOption(new Option('--port <n>', 'the port to listen on (0: any free port)').default(8080).argParser(portOption))
     .action(async (opts) => {
       exitCode = await (await commands.docs()).docsServeCommand({ ...opts, env }, active);
+    });
+  program
+    .command('fmt')
+    .description('format the SQL of models, snapshots and singular tests in place (Handlebars kept intact; only whitespace changes)')
+    .argument('[paths...]', 'files or folders, relative to the project (default: all)')
+    .option('--project-dir <dir>', 'the project folder (default: current folder)')
+    .option('--check', 'list the files that would change and exit 1, writing nothing')
+    .action(async (paths: string[], opts) => {
+      exitCode = await (await commands.fmt())({ ...opts, paths }, active);
+    });
+  selection(common(program.command('lint').description('check models for select *, unqualified columns in joins and untested keys; file:line for each')))
+    .option('--fix', 'apply the safe fixes (add missing unique / not_null tests on keys)')
+    .action(async (opts) => {
+      exitCode = await (await commands.lint())({ ...opts, env }, active);
     });
   const source = program.command('source').description('commands about the project\'s sources');
   selection(common(source.command('freshness').description('check each source\'s newest loaded_at_field against its freshness warn_after / error_after; writes target/sources.json')))
