@@ -62,7 +62,7 @@ describe('model lint', () => {
   const files = {
     'models/users.sql': 'select 1 as user_id, \'basic\' as plan',
     'models/views.sql': 'select v.view_id, user_id, plan from (select 1 as view_id, 1 as user_id) as v join {{ref "users"}} u using (user_id) join {{ref "users"}} w on w.user_id = v.user_id where plan = \'basic\'',
-    'models/wide.sql': 'with base as (select * from {{ref "users"}})\nselect *\nfrom base',
+    'models/wide.sql': '-- wide — everything\nwith base as (select * from {{ref "users"}})\nselect *\nfrom base',
     'models/ok.sql': 'select u.user_id from {{ref "users"}} as u join {{ref "views"}} as v on v.user_id = u.user_id',
     'models/schema.yml': [
       'models:',
@@ -90,7 +90,7 @@ describe('model lint', () => {
       '    fix: add unique and not_null to its tests (model lint --fix does)',
       'models/views.sql:1:28  unqualified-column  unqualified column plan in a select that joins 2 relations',
       '    fix: prefix each with its table alias (v.user_id): a column added to the other table later would make it ambiguous or change its meaning',
-      'models/wide.sql:2:8  select-star  select * in the final select of wide: its columns change whenever a parent\'s do',
+      'models/wide.sql:3:8  select-star  select * in the final select of wide: its columns change whenever a parent\'s do',
       '    fix: list the columns the model returns (its interface to everything downstream)',
       '4 problems in 4 models; 2 fixable with --fix.',
     ]);

@@ -1,6 +1,7 @@
 import { parseSync } from 'libpg-query';
 import type { CompiledProject } from '../compile.js';
 import type { ModelNode } from '../graph/nodes.js';
+import { charOffset } from '../validate/validate-sql.js';
 
 export type LintRule = 'select-star' | 'unqualified-column' | 'untested-key';
 
@@ -28,7 +29,7 @@ export function lintModelSql(node: ModelNode): LintFinding[] {
   }
   const select = statement?.SelectStmt as Json | undefined;
   if (!select) return [];
-  const at = (offset: number | undefined) => (offset === undefined ? { line: 1 } : node.sourceMap.locate(offset));
+  const at = (offset: number | undefined) => (offset === undefined ? { line: 1 } : node.sourceMap.locate(charOffset(node.compiledSql, offset)));
   const findings: LintFinding[] = [];
   for (const output of outputSelects(select)) {
     for (const target of (output.targetList as Json[] | undefined) ?? []) {

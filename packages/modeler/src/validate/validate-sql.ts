@@ -148,8 +148,8 @@ function parseQuery(trimmed: string, map: SourceMap | undefined, node: ModelNode
   return { sql: trimmed, map, withLocation: withClause?.location === undefined ? undefined : charOffset(trimmed, withClause.location) };
 }
 
-/** Turns a byte offset from the parser into a string offset. */
-function charOffset(text: string, byteOffset: number): number {
+/** Turns a byte offset from the parser (UTF-8) into an offset into the JS string. */
+export function charOffset(text: string, byteOffset: number): number {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(text)) return byteOffset;
   return Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8').length;
