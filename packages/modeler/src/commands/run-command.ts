@@ -53,11 +53,12 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   }
   // Read before target/ is written: --state may be target/ itself.
   const selectionState = selectionContext(compiled, options.state);
+  const excluded = options.exclude?.length && !options.only ? selectNodes(compiled.graph, options.exclude, [], selectionState) : undefined;
   const selected = options.only ? new Set([...options.only].filter((id) => compiled.graph.nodes.has(id))) : selectNodes(compiled.graph, options.select ?? [], options.exclude ?? [], selectionState);
   const threads = options.threads ?? context.target.threads ?? 4;
   if (selectionState.state) for (const line of breakingChangeReport(compiled, selectionState.state.comparison())) output.err(`warning: ${line}`);
   output.out(`Reel · project ${compiled.project.settings.name} · target ${context.target.name} (${context.target.display}) · ${countNodes(compiled.graph.nodes.values())}`);
-  let plan = buildPlan(compiled, { command: options.command, selected, fullRefresh: options.fullRefresh });
+  let plan = buildPlan(compiled, { command: options.command, selected, excluded, fullRefresh: options.fullRefresh });
   if (plan.steps.length === 0) {
     await writeCompiled(compiled, invocation, databaseName(context.target.url), { format: options.format ?? true });
     output.out('Nothing to do: the selection matched no nodes this command runs.');
@@ -73,7 +74,7 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
         existing: async (relations) => existingRelations(database.pool, relations),
       });
       compiled = result.compiled;
-      plan = buildPlan(compiled, { command: options.command, selected, fullRefresh: options.fullRefresh });
+      plan = buildPlan(compiled, { command: options.command, selected, excluded, fullRefresh: options.fullRefresh });
       for (const d of result.deferred) output.out(`Deferring ${compiled.graph.nodes.get(d.uniqueId)?.name ?? d.uniqueId} to ${quoteRelation(d.to)} (from --state ${options.state})`);
     } catch (error) {
       await database.close();
@@ -86,7 +87,7 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
     const built = new Set(plan.steps.filter((s) => s.kind !== 'test' && s.kind !== 'unit-test').map((s) => s.nodeId));
     deploy = planAtomicDeploy(compiled, selected, built, options.fullRefresh ?? false);
     compiled = deploy.compiled;
-    plan = buildPlan(compiled, { command: options.command, selected, fullRefresh: options.fullRefresh });
+    plan = buildPlan(compiled, { command: options.command, selected, excluded, fullRefresh: options.fullRefresh });
     try {
       await prepareAtomicDeploy(database.pool, deploy);
     } catch (error) {

@@ -60,4 +60,11 @@ describe('selection and plans (no database)', () => {
     const test = buildPlan(compiled, { command: 'test', selected: selectNodes(compiled.graph, ['stg_plans']) });
     expect(names(compiled, test.steps.map((s) => s.nodeId))).toEqual(['relationships_dim_users_plan__plan__ref_stg_plans_']);
   });
+
+  it('leaves out tests the selection excludes, even when the nodes they test are selected', async () => {
+    const compiled = await project();
+    const excluded = selectNodes(compiled.graph, ['unique_dim_users_id']);
+    const plan = buildPlan(compiled, { command: 'build', selected: selectNodes(compiled.graph, ['dim_users'], ['unique_dim_users_id']), excluded });
+    expect(names(compiled, plan.steps.map((s) => s.nodeId))).toEqual(['dim_users', 'relationships_dim_users_plan__plan__ref_stg_plans_']);
+  });
 });

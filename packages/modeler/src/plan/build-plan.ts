@@ -9,6 +9,8 @@ export interface PlanOptions {
   readonly command: Command;
   /** Unique ids chosen by --select/--exclude (before the command's resource filter). */
   readonly selected: ReadonlySet<string>;
+  /** Nodes --exclude matched: tests among them are not brought back by indirect selection. */
+  readonly excluded?: ReadonlySet<string>;
   readonly fullRefresh?: boolean;
 }
 
@@ -32,7 +34,7 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
   // dbt's eager indirect selection: a test runs when any node it tests was selected.
   if (kinds.includes('test')) {
     for (const node of graph.nodes.values()) {
-      if (node.kind === 'test' && node.config.enabled && node.dependsOn.some((id) => options.selected.has(id))) chosen.add(node.uniqueId);
+      if (node.kind === 'test' && node.config.enabled && !options.excluded?.has(node.uniqueId) && node.dependsOn.some((id) => options.selected.has(id))) chosen.add(node.uniqueId);
     }
   }
   // Unit tests: those of selected models (and those selected by name); disabled ones never.
@@ -40,7 +42,7 @@ export function buildPlan(compiled: CompiledProject, options: PlanOptions): Plan
   for (const node of graph.nodes.values()) {
     if (node.kind !== 'unit_test') continue;
     if (!node.enabled || !kinds.includes('unit_test')) chosen.delete(node.uniqueId);
-    else if (options.selected.has(node.model)) chosen.add(node.uniqueId);
+    else if (options.selected.has(node.model) && !options.excluded?.has(node.uniqueId)) chosen.add(node.uniqueId);
     if (chosen.has(node.uniqueId)) unitTestsOf.set(node.model, [...(unitTestsOf.get(node.model) ?? []), node.uniqueId]);
   }
 
