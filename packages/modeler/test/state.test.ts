@@ -103,6 +103,15 @@ describe('state: selectors against a previous manifest', () => {
     expect(await ls(root, 'state:modified')).toEqual([]);
   });
 
+  it('sees a var that changes a model\'s SQL (state:modified.vars), but not the target\'s schema names', async () => {
+    const root = project({ ...FILES, 'models/label_count.sql': 'select count(*) as n from {{ref "labels"}} where id >= {{var "min_id" 0}}' });
+    const dir = await productionState(root);
+    cpSync(join(root, 'target', 'reel_state.json'), join(dir, 'reel_state.json'));
+    expect(await ls(root, 'state:modified')).toEqual([]);
+    expect(await ls(root, 'state:modified', '--vars', '{min_id: 5}')).toEqual(['label_count']);
+    expect(await ls(root, 'state:modified.vars', '--vars', '{min_id: 5}')).toEqual(['label_count']);
+  });
+
   it('follows macros through other macros, and helper modules, to the models that use them', async () => {
     const root = project();
     await productionState(root);

@@ -5,7 +5,7 @@ import { memoisedSha, nodeStateOf, type NodeState } from './node-state.js';
 import type { PreviousState } from './previous-state.js';
 
 /** Why a node counts as `state:modified` (dbt's sub-selectors `state:modified.<kind>`). */
-export const MODIFICATIONS = ['body', 'configs', 'relation', 'persisted_descriptions', 'macros', 'contract'] as const;
+export const MODIFICATIONS = ['body', 'configs', 'relation', 'persisted_descriptions', 'macros', 'contract', 'vars'] as const;
 export type Modification = (typeof MODIFICATIONS)[number];
 
 export interface StateComparison {
@@ -50,6 +50,7 @@ export function compareWithState(compiled: CompiledProject, previous: PreviousSt
     const now = nodeStateOf(node, context, sha);
     const kinds = new Set<Modification>();
     for (const [kind, aspect] of ASPECTS) if (!sameText(now[aspect] as string, before[aspect] as string)) kinds.add(kind);
+
     if (node.kind === 'model' && changedMacros.size > 0 && compiled.macros) {
       for (const name of macroClosure(node.macros ?? [], compiled.macros)) {
         if (changedMacros.has(name)) {
@@ -58,6 +59,8 @@ export function compareWithState(compiled: CompiledProject, previous: PreviousSt
         }
       }
     }
+    // The same template can render differently (a var, an env value): compared when both runs know it.
+    if (now.rendered && before.rendered && now.rendered !== before.rendered && !kinds.has('body') && !kinds.has('macros')) kinds.add('vars');
     if (kinds.size > 0) modified.set(node.uniqueId, kinds);
     if (kinds.has('contract') && before.contract !== '') {
       const reasons = breakingChanges(before.contract, now.contract);

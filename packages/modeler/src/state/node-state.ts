@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { configEntry, manifestEntry, seedChecksum, testMetadata, type ManifestContext } from '../artifacts/manifest.js';
 import type { ColumnInfo, GraphNode } from '../graph/nodes.js';
+import { quoteRelation } from '../sql/quote.js';
 
 /**
  * What state comparison knows of a node, as JSON text per aspect: equal text means unchanged.
@@ -19,6 +20,12 @@ export interface NodeState {
   readonly persisted: string;
   /** An enforced contract's columns and types as JSON `[[name, type], …]`, else "". */
   readonly contract: string;
+  /**
+   * The compiled SQL's checksum with every relation it reads (and its own) written as unique ids,
+   * so it does not depend on the target's schema names: a changed var or env value that changes
+   * the SQL shows. "" when unknown (a manifest alone does not say which names are relations).
+   */
+  readonly rendered?: string;
   /** Where the run built it, for --defer. */
   readonly builtAt?: { readonly schema: string; readonly alias: string; readonly database: string | null };
 }
@@ -83,6 +90,7 @@ export function nodeStateOf(node: GraphNode, context: ManifestContext, sha: (tex
         relation: JSON.stringify([node.config.schema ?? null, node.config.alias ?? null, null]),
         persisted: persist.relation || persist.columns ? persistedText(persist, node.description, node.columns) : '',
         contract: node.config.contract.enforced ? JSON.stringify(node.columns.map((c) => [c.name, c.dataType ?? null])) : '',
+        rendered: sha(targetFree(node.compiledSql, [node.uniqueId, ...node.dependsOn], context)),
         builtAt: { schema: node.relation.schema, alias: node.relation.identifier, database: context.database },
       };
     }
@@ -96,6 +104,16 @@ export function nodeStateOf(node: GraphNode, context: ManifestContext, sha: (tex
 }
 
 const NO_RELATION = JSON.stringify([null, null, null]);
+
+/** SQL with the quoted names of these nodes' relations replaced by their unique ids. */
+function targetFree(sql: string, ids: readonly string[], context: ManifestContext): string {
+  let text = sql;
+  for (const id of ids) {
+    const node = context.compiled.graph.nodes.get(id);
+    if (node && 'relation' in node) text = text.replaceAll(quoteRelation(node.relation), `{{${id}}}`);
+  }
+  return text;
+}
 
 function persistedText(persist: { relation?: boolean; columns?: boolean }, description: unknown, columns: Readonly<Record<string, { description?: string }>> | readonly ColumnInfo[]): string {
   const list = Array.isArray(columns)

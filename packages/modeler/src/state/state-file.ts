@@ -10,7 +10,7 @@ import { memoisedSha, nodeStateOf, type NodeState } from './node-state.js';
  */
 export const STATE_FILE = 'reel_state.json';
 
-type Row = [type: string, body: string, config: string, relation: string, persisted: string, schema: string | null, alias: string | null, database: string | null, contract: string];
+type Row = [type: string, body: string, config: string, relation: string, persisted: string, schema: string | null, alias: string | null, database: string | null, contract: string, rendered: string];
 
 export function* stateFileChunks(compiled: CompiledProject, invocation: InvocationInfo, database: string | null): Generator<string> {
   const context: ManifestContext = { compiled, projectName: compiled.project.settings.name, database };
@@ -21,7 +21,7 @@ export function* stateFileChunks(compiled: CompiledProject, invocation: Invocati
   let piece = '';
   for (const node of compiled.graph.nodes.values()) {
     const s = nodeStateOf(node, context, sha);
-    const row: Row = [s.type, s.body, s.config, s.relation, s.persisted, s.builtAt?.schema ?? null, s.builtAt?.alias ?? null, s.builtAt?.database ?? null, s.contract];
+    const row: Row = [s.type, s.body, s.config, s.relation, s.persisted, s.builtAt?.schema ?? null, s.builtAt?.alias ?? null, s.builtAt?.database ?? null, s.contract, s.rendered ?? ''];
     piece += `${first ? '' : ','}${JSON.stringify(node.uniqueId)}:${JSON.stringify(row)}`;
     first = false;
     if (piece.length > 1 << 16) {
@@ -43,8 +43,8 @@ export function parseStateFile(parsed: unknown): StateFile {
   const file = parsed as { invocation_id: string; macros: Record<string, string>; nodes: Record<string, Row> };
   const nodes = new Map<string, NodeState>();
   for (const id in file.nodes) {
-    const [type, body, config, relation, persisted, schema, alias, database, contract] = file.nodes[id]!;
-    nodes.set(id, { type, body, config, relation, persisted, contract: contract ?? '', ...(schema !== null && alias !== null ? { builtAt: { schema, alias, database } } : {}) });
+    const [type, body, config, relation, persisted, schema, alias, database, contract, rendered] = file.nodes[id]!;
+    nodes.set(id, { type, body, config, relation, persisted, contract: contract ?? '', rendered: rendered ?? '', ...(schema !== null && alias !== null ? { builtAt: { schema, alias, database } } : {}) });
   }
   return { invocationId: file.invocation_id, nodes, macros: new Map(Object.entries(file.macros)) };
 }
