@@ -4,6 +4,7 @@ import type { CompiledProject } from '../compile.js';
 import { ExecutionError } from '../errors/index.js';
 import { rewriteRelations, type RelationMove } from '../plan/rewrite-relations.js';
 import { quoteIdent, quoteRelation, relationKey, type Relation } from '../sql/quote.js';
+import { dependentViewsOf, literal } from './relations.js';
 
 /**
  * `--atomic`: the selected models are built into a fresh set of schemas (`<schema>__reel_next`),
@@ -75,15 +76,6 @@ export async function abandonAtomicDeploy(pool: pg.Pool, deploy: AtomicDeploy): 
   for (const { next } of deploy.schemas) await pool.query(`drop schema if exists ${quoteIdent(next)} cascade`);
 }
 
-interface Dependent {
-  readonly schema: string;
-  readonly name: string;
-  readonly relkind: string;
-  readonly definition: string;
-  readonly depth: number;
-  readonly comment: string | null;
-}
-
 export interface SwitchSummary {
   readonly schemas: readonly string[];
   readonly replaced: number;
@@ -104,10 +96,10 @@ export async function switchAtomicDeploy(pool: pg.Pool, deploy: AtomicDeploy): P
   try {
     await client.query('begin');
     await client.query(`set local search_path = ''`);
-    const dependents = await dependentsOf(client, deploy.replaced.map((m) => m.from));
+    const dependents = await dependentViewsOf({ client, query: (sql, values) => client.query(sql, values) }, deploy.replaced.map((m) => m.from));
     const setAside = dependents.filter((d) => !replacedKeys.has(relationKey({ schema: d.schema, identifier: d.name })));
     for (const view of [...setAside].sort((a, b) => b.depth - a.depth)) {
-      await client.query(`drop ${view.relkind === 'm' ? 'materialized view' : 'view'} ${quoteRelation({ schema: view.schema, identifier: view.name })}`);
+      await client.query(`drop ${view.kind === 'materialized_view' ? 'materialized view' : 'view'} ${quoteRelation({ schema: view.schema, identifier: view.name })}`);
     }
     let kept = 0;
     for (const { live, next } of deploy.schemas) {
@@ -133,7 +125,7 @@ export async function switchAtomicDeploy(pool: pg.Pool, deploy: AtomicDeploy): P
     }
     for (const view of [...setAside].sort((a, b) => a.depth - b.depth)) {
       const name = quoteRelation({ schema: view.schema, identifier: view.name });
-      const kind = view.relkind === 'm' ? 'materialized view' : 'view';
+      const kind = view.kind === 'materialized_view' ? 'materialized view' : 'view';
       try {
         await client.query(`create ${kind} ${name} as ${view.definition}`);
       } catch (error) {
@@ -172,33 +164,6 @@ export async function switchAtomicDeploy(pool: pg.Pool, deploy: AtomicDeploy): P
 
 const KIND_SQL: Record<string, string> = { r: 'table', p: 'table', v: 'view', m: 'materialized view', f: 'foreign table', S: 'sequence' };
 
-/** Views and materialized views that read any of `relations`, directly or through other views. */
-async function dependentsOf(client: pg.PoolClient, relations: readonly Relation[]): Promise<Dependent[]> {
-  if (relations.length === 0) return [];
-  const result = await client.query<Dependent>(
-    `with recursive target as (
-       select c.oid from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-       join unnest($1::text[], $2::text[]) as t(schema, name) on t.schema = n.nspname and t.name = c.relname
-     ), deps(oid, depth) as (
-       select distinct r.ev_class, 1
-       from pg_catalog.pg_depend d join pg_catalog.pg_rewrite r on r.oid = d.objid
-       where d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.refobjid in (select oid from target) and r.ev_class not in (select oid from target)
-       union
-       select distinct r.ev_class, deps.depth + 1
-       from deps join pg_catalog.pg_depend d on d.refobjid = deps.oid
-       join pg_catalog.pg_rewrite r on r.oid = d.objid
-       where d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and r.ev_class <> deps.oid and deps.depth < 100
-     )
-     select n.nspname as schema, c.relname as name, c.relkind, pg_catalog.pg_get_viewdef(c.oid) as definition,
-            max(deps.depth)::int as depth, pg_catalog.obj_description(c.oid, 'pg_class') as comment
-     from deps join pg_catalog.pg_class c on c.oid = deps.oid join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-     where c.relkind in ('v', 'm')
-     group by n.nspname, c.relname, c.relkind, c.oid`,
-    [relations.map((r) => r.schema), relations.map((r) => r.identifier)],
-  );
-  return result.rows.map((row) => ({ ...row, definition: row.definition.replace(/;\s*$/, '') }));
-}
-
 /** The renamed-away schema's grants (usage, create) given to the same roles on its successor. */
 async function copySchemaPrivileges(client: pg.PoolClient, from: string, to: string): Promise<void> {
   const grants = await client.query<{ grantee: string | null; privilege: string }>(
@@ -210,8 +175,4 @@ async function copySchemaPrivileges(client: pg.PoolClient, from: string, to: str
   for (const grant of grants.rows) {
     await client.query(`grant ${grant.privilege.toLowerCase()} on schema ${quoteIdent(to)} to ${grant.grantee === null ? 'public' : quoteIdent(grant.grantee)}`);
   }
-}
-
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }

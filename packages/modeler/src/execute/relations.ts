@@ -30,7 +30,7 @@ export function shadowName(relation: Relation, suffix: string): Relation {
   return { schema: relation.schema, identifier: `${relation.identifier.slice(0, 40)}_${hash}__reel_${suffix}` };
 }
 
-interface DependentView {
+export interface DependentView {
   readonly schema: string;
   readonly name: string;
   readonly kind: 'view' | 'materialized_view';
@@ -69,10 +69,22 @@ export async function replacePreservingDependents(session: Session, relation: Re
 async function dependentViews(session: Session, relation: Relation): Promise<DependentView[]> {
   // pg_get_viewdef qualifies names only when they are not on the search_path: empty it for the call.
   await session.query(`set local search_path = ''`);
+  const views = await dependentViewsOf(session, [relation]);
+  await session.query('reset search_path');
+  return views;
+}
+
+/**
+ * Views and materialized views that read any of `relations`, directly or through other views,
+ * with their definitions as pg_get_viewdef prints them under the caller's search_path (empty it
+ * first for fully qualified names) and their depth (1 = reads a relation directly).
+ */
+export async function dependentViewsOf(session: Session, relations: readonly Relation[]): Promise<DependentView[]> {
+  if (relations.length === 0) return [];
   const result = await session.query<{ schema: string; name: string; relkind: string; definition: string; depth: number; comment: string | null }>(
     `with recursive target as (
        select c.oid from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = $1 and c.relname = $2
+       join unnest($1::text[], $2::text[]) as t(schema, name) on t.schema = n.nspname and t.name = c.relname
      ), deps(oid, depth) as (
        select distinct r.ev_class, 1
        from pg_catalog.pg_depend d join pg_catalog.pg_rewrite r on r.oid = d.objid
@@ -88,9 +100,8 @@ async function dependentViews(session: Session, relation: Relation): Promise<Dep
      from deps join pg_catalog.pg_class c on c.oid = deps.oid join pg_catalog.pg_namespace n on n.oid = c.relnamespace
      where c.relkind in ('v', 'm')
      group by n.nspname, c.relname, c.relkind, c.oid`,
-    [relation.schema, relation.identifier],
+    [relations.map((r) => r.schema), relations.map((r) => r.identifier)],
   );
-  await session.query('reset search_path');
   return result.rows.map((row) => ({
     schema: row.schema,
     name: row.name,
@@ -101,7 +112,7 @@ async function dependentViews(session: Session, relation: Relation): Promise<Dep
   }));
 }
 
-function literal(text: string): string {
+export function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
