@@ -7,11 +7,34 @@ import { BiConfigError, BiInputError } from './errors.js';
 import { exportMarts } from './export-marts.js';
 import type { ExtractFormat } from './extract/extract-manifest.js';
 import { publishToPowerBi, publishToTableau } from './publish-extracts.js';
+import { hashPassword } from './serve/password-hash.js';
+import { servePortal } from './serve/serve-portal.js';
 
 export interface CliOutput {
   out(line: string): void;
   err(line: string): void;
 }
+
+/** What `bi serve` and `bi users hash` need besides output: stdin, and when to stop serving. */
+export interface CliIo {
+  /** The whole of standard input. */
+  readStdin(): Promise<string>;
+  /** Resolves when the server should stop (SIGINT / SIGTERM). */
+  stopped(): Promise<void>;
+}
+
+const processIo: CliIo = {
+  async readStdin() {
+    if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  stopped: () => new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  }),
+};
 
 const processOutput: CliOutput = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -49,11 +72,11 @@ function projectDir(option: string | undefined, cwd: string): string {
 }
 
 /** Runs the `bi` CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: readonly string[], output: CliOutput = processOutput, env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): Promise<number> {
+export async function main(argv: readonly string[], output: CliOutput = processOutput, env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd(), io: CliIo = processIo): Promise<number> {
   let code: number = EXIT.ok;
   const log = (line: string) => output.out(line);
   const program = new Command('bi')
-    .description('Reel BI: extracts, Power BI and Tableau files from the marts, and publishing to the services')
+    .description('Reel BI: extracts, Power BI and Tableau files from the marts, publishing to the services, and the portal (bi serve)')
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
@@ -115,6 +138,45 @@ export async function main(argv: readonly string[], output: CliOutput = processO
   publishCommand.on('command:*', (operands: string[]) => {
     throw new BiInputError('unknown-service', `"${operands[0]}" is not a service bi publishes to: write \`bi publish powerbi\` or \`bi publish tableau\``);
   });
+
+  program
+    .command('serve')
+    .description('the portal: sign-in, built-in dashboards on the marts (and the embedded reports), until Ctrl-C')
+    .option('--project-dir <dir>', 'the models project (default: this folder if it has reel_project.yml, else packages/models)')
+    .option('--config <file>', 'the users file (YAML: users with role, regions and password_hash)', '.reel/portal.yml')
+    .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(wholeNumber('--port', 0, 65535)).default(4280))
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--secure', 'served over https (by a proxy in front): Secure cookies, HSTS, https origins')
+    .addOption(new Option('--cache-seconds <n>', 'how long a dashboard answer is reused').argParser(wholeNumber('--cache-seconds', 0, 3600)).default(60))
+    .option('--target <name>', 'a target from profiles.yml (default: DATABASE_URL, then the profile, then embedded)')
+    .option('--profiles-dir <dir>', 'folder holding profiles.yml')
+    .action(async (opts) => {
+      const portal = await servePortal({
+        projectDir: projectDir(opts.projectDir, cwd),
+        configFile: opts.config,
+        port: opts.port,
+        host: opts.host,
+        secure: opts.secure === true,
+        cacheMs: opts.cacheSeconds * 1000,
+        target: opts.target,
+        profilesDir: opts.profilesDir,
+        env,
+        log,
+        cwd,
+      });
+      await io.stopped();
+      await portal.close();
+    });
+
+  const users = program.command('users').description("the portal's users file");
+  users
+    .command('hash')
+    .description('read a password from stdin and print its scrypt hash, for password_hash: in the users file')
+    .action(async () => {
+      const password = (await io.readStdin()).replace(/\r?\n$/, '');
+      if (password.length < 8) throw new BiInputError('short-password', 'the password read from stdin is shorter than 8 characters: choose a longer one, e.g. `openssl rand -base64 18 | bi users hash`');
+      log(await hashPassword(password));
+    });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

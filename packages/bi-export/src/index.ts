@@ -1,7 +1,7 @@
 /**
  * @reel/bi-export: the marts to BI tools. Extracts (Parquet, CSV) streamed from PostgreSQL, a Power
- * BI project (TMDL) and `.pbids`, Tableau `.tds` data sources, and publishing to Power BI push
- * datasets and Tableau data sources.
+ * BI project (TMDL) and `.pbids`, Tableau `.tds` data sources, publishing to Power BI push datasets
+ * and Tableau data sources, and the portal (`bi serve`: sign-in and built-in dashboards).
  *
  * @example
  * ```ts
@@ -25,3 +25,11 @@ export { KPI_MEASURES, measuresFor, type KpiMeasure } from './semantic/kpi-measu
 export { pushDataset, type PushDataset, type PowerBiPublishResult } from './publish/powerbi-publisher.js';
 export type { TableauPublishResult, TableauUpload } from './publish/tableau-publisher.js';
 export { retryAfterMs } from './publish/http-client.js';
+export { createPortal, type PortalOptions, type PortalExtensions } from './serve/create-portal.js';
+export { servePortal, type ServeOptions, type RunningPortal } from './serve/serve-portal.js';
+export { renderPage, escapeHtml, assetUrl, type PageOptions, type NavLink } from './serve/page-layout.js';
+export { loadPortalConfig, parsePortalConfig, type PortalConfig, type PortalAccount, type SessionSettings } from './serve/portal-config.js';
+export { hashPassword, verifyPassword } from './serve/password-hash.js';
+export type { CspExtensions } from './serve/content-security.js';
+export { seesEveryRegion, type PortalUser } from './serve/portal-user.js';
+export { regionScope } from './serve/region-scope.js';

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { runCli } from '@reel/modeler';
+import { copyModelsProject } from '@reel/models/copy-project';
 import { loadRun, simulate } from '@reel/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../modeler/test/database.js';
@@ -16,7 +17,11 @@ import type { ExtractManifest } from '../src/extract/extract-manifest.js';
 // The real models project, built on a small simulated dataset in a database of its own (in a copy
 // of the project, so that its target/ is this test's), exported, and every file checked.
 const models = fileURLToPath(new URL('../../models', import.meta.url));
-const MARTS = ['content_popularity_by_region_hour', 'dim_content', 'dim_date', 'dim_users', 'fct_ratings', 'fct_subscription_events', 'fct_views', 'genre_format_engagement', 'kpi_daily', 'rating_trends_monthly', 'retention_cohorts', 'user_churn_signals'];
+const MARTS = [
+  'content_popularity_by_region_hour', 'dim_content', 'dim_date', 'dim_users', 'dim_users_history', 'fct_ratings', 'fct_subscription_events', 'fct_views', 'genre_format_engagement', 'kpi_daily', 'rating_trends_monthly', 'retention_cohorts', 'user_churn_signals',
+  // The portal's marts by region and day (models/marts/_portal.yml).
+  'genre_format_daily_by_region', 'kpi_daily_by_region', 'ratings_monthly_by_region', 'retention_cohorts_by_region', 'show_views_running_by_region', 'views_by_region_hour_daily',
+];
 const PASSWORD = 'pw-never-written-91';
 let db: TestDatabase;
 let project: string;
@@ -40,9 +45,7 @@ beforeAll(async () => {
   withPassword.password = PASSWORD;
   url = withPassword.toString();
   project = mkdtempSync(join(tmpdir(), 'reel-bi-models-'));
-  for (const entry of ['reel_project.yml', 'models', 'macros', 'seeds', 'tests']) {
-    if (existsSync(join(models, entry))) cpSync(join(models, entry), join(project, entry), { recursive: true });
-  }
+  copyModelsProject(project);
   const raw = mkdtempSync(join(tmpdir(), 'reel-bi-raw-'));
   await simulate({ users: 500, days: 30, start: '2024-01-01', seed: 3, out: raw });
   await loadRun(raw, { projectDir: project, env: { DATABASE_URL: url } });
@@ -128,7 +131,7 @@ describe('bi export of the models project', () => {
     expect(JSON.parse(readFileSync(join(out, 'powerbi', 'Reel.pbip'), 'utf8')).artifacts).toEqual([{ report: { path: 'Reel.Report' } }]);
     expect(JSON.parse(readFileSync(join(model, 'definition.pbism'), 'utf8')).version).toBe('4.0');
     expect(JSON.parse(readFileSync(join(out, 'powerbi', 'Reel.Report', 'definition.pbir'), 'utf8')).datasetReference).toEqual({ byPath: { path: '../Reel.SemanticModel' } });
-    expect(readdirSync(join(model, 'definition', 'tables')).sort()).toEqual(MARTS.map((m) => `${m}.tmdl`));
+    expect(readdirSync(join(model, 'definition', 'tables')).sort()).toEqual([...MARTS].sort().map((m) => `${m}.tmdl`));
     const views = readFileSync(join(model, 'definition', 'tables', 'fct_views.tmdl'), 'utf8');
     expect(views).toMatch(/^\/\/\/ One row per viewing session.*\ntable fct_views\n/);
     expect(views).toContain('\tcolumn view_id\n\t\tdataType: int64\n');

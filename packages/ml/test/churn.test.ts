@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli as model } from '@reel/modeler';
+import { copyModelsProject } from '@reel/models/copy-project';
 import { loadRun, simulate } from '@reel/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../modeler/test/database.js';
@@ -12,8 +12,7 @@ import { main } from '../src/cli.js';
 // user_churn_signals, `ml train churn` and `ml score churn`, then the ml-tagged marts on the scores.
 // The project is copied so that its target/ is this file's own.
 const project = mkdtempSync(join(tmpdir(), 'reel-ml-project-'));
-const source = fileURLToPath(new URL('../../models/', import.meta.url));
-for (const part of ['reel_project.yml', 'models', 'macros', 'seeds', 'tests']) cpSync(join(source, part), join(project, part), { recursive: true });
+copyModelsProject(project);
 const out = mkdtempSync(join(tmpdir(), 'reel-ml-data-'));
 const store = mkdtempSync(join(tmpdir(), 'reel-ml-models-'));
 let db: TestDatabase;

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli as model } from '@reel/modeler';
+import { copyModelsProject } from '@reel/models/copy-project';
 import { loadRun, simulate } from '@reel/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../modeler/test/database.js';
@@ -14,8 +14,7 @@ import { SeededRandom } from '../src/seeded-random.js';
 // both baselines and `ml score recs` into ml.recommendations; then the same command on MovieLens-like
 // files, and the messages for bad input. The project is copied so that its target/ is this file's own.
 const project = mkdtempSync(join(tmpdir(), 'reel-recs-project-'));
-const source = fileURLToPath(new URL('../../models/', import.meta.url));
-for (const part of ['reel_project.yml', 'models', 'macros', 'seeds', 'tests']) cpSync(join(source, part), join(project, part), { recursive: true });
+copyModelsProject(project);
 const out = mkdtempSync(join(tmpdir(), 'reel-recs-data-'));
 const store = mkdtempSync(join(tmpdir(), 'reel-recs-models-'));
 const files = mkdtempSync(join(tmpdir(), 'reel-recs-files-'));

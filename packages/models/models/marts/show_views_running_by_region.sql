@@ -32,3 +32,5 @@ cross join days as d
 join shows as s on s.show_id = p.show_id
 left join daily as v on v.date_day = d.date_day and v.region = p.region and v.show_id = p.show_id
 window running as (partition by p.region, p.show_id order by d.date_day)
+-- Stored in day order, so that the rows of one day sit together on disk (a range reads two days).
+order by d.date_day, p.region, p.show_id
