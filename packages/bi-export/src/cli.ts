@@ -178,6 +178,8 @@ export async function main(argv: readonly string[], output: CliOutput = processO
       log(await hashPassword(password));
     });
 
+  // Colour only when this run's environment allows it (picocolors alone reads process.env).
+  const red = pc.createColors(pc.isColorSupported && !env.NO_COLOR).red;
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -185,11 +187,11 @@ export async function main(argv: readonly string[], output: CliOutput = processO
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof ReelError) {
       // One sentence that says what is wrong and how to fix it; no stack.
-      output.err(pc.red(`bi: ${error.message}${error.hint ? `; ${error.hint}` : ''}`));
+      output.err(red(`bi: ${error.message}${error.hint ? `; ${error.hint}` : ''}`));
       code = error instanceof BiInputError || error instanceof BiConfigError || error.name === 'UsageError' || error.name === 'ConfigError' ? EXIT.usage : EXIT.failed;
       return code;
     }
-    output.err(pc.red(`bi: internal error: ${error instanceof Error ? error.message : String(error)}`));
+    output.err(red(`bi: internal error: ${error instanceof Error ? error.message : String(error)}`));
     if (env.REEL_DEBUG && error instanceof Error) output.err(error.stack ?? '');
     else output.err('    (set REEL_DEBUG=1 to see where it happened, and please report it)');
     return EXIT.failed;
