@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { measure } from '../../modeler/bench/measure.mjs';
+import { admin, serverUrl } from '../../../scripts/bench-database.mjs';
 
 const project = fileURLToPath(new URL('../../models', import.meta.url));
 const bi = fileURLToPath(new URL('../bin/bi.js', import.meta.url));
@@ -23,17 +24,6 @@ const clients = Number(process.env.REEL_BENCH_CLIENTS ?? 50);
 const portalSeconds = Number(process.env.REEL_BENCH_PORTAL_SECONDS ?? 10);
 // REEL_BENCH_BI=portal or export runs only that part (default both).
 const parts = process.env.REEL_BENCH_BI ?? 'export,portal';
-const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function prepare() {
   if (process.env.REEL_BENCH_DATABASE_URL) return { url: process.env.REEL_BENCH_DATABASE_URL, drop: async () => undefined };

@@ -16,8 +16,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { measure } from '../../modeler/bench/measure.mjs';
+import { admin, serverUrl } from '../../../scripts/bench-database.mjs';
 
 const project = fileURLToPath(new URL('../../models/', import.meta.url));
 const model = fileURLToPath(new URL('../../modeler/bin/model.js', import.meta.url));
@@ -27,19 +27,8 @@ const sizes = (process.env.REEL_BENCH_USERS ?? '100000').split(',').map(Number);
 const epochs = process.env.REEL_BENCH_EPOCHS ?? '60';
 // REEL_BENCH_ML_TASKS=recs (or churn) runs one task only.
 const tasks = (process.env.REEL_BENCH_ML_TASKS ?? 'churn,recs').split(',');
-const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // REEL_BENCH_ML_DATABASE names another scratch database (and folders), for two runs side by side.
 const DATABASE = process.env.REEL_BENCH_ML_DATABASE ?? 'reel_bench_ml';
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The simulated platform, loaded and built up to the marts the models read. */
 async function prepareDataset(users) {

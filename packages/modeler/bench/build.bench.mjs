@@ -7,19 +7,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateProject } from './generate-project.mjs';
 import { measure, median } from './measure.mjs';
+import { admin, serverUrl } from '../../../scripts/bench-database.mjs';
 
 const cli = fileURLToPath(new URL('../bin/model.js', import.meta.url));
 const direct = fileURLToPath(new URL('./run-ddl-directly.mjs', import.meta.url));
-const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const models = Number(process.env.REEL_BENCH_VIEWS ?? 500);
 const times = Number(process.env.REEL_BENCH_REPEAT ?? 3);
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 async function freshDatabase(sourceTables) {
   const name = 'reel_bench_build';

@@ -7,23 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { measure } from '../../modeler/bench/measure.mjs';
+import { admin, serverUrl } from '../../../scripts/bench-database.mjs';
 
 const project = fileURLToPath(new URL('..', import.meta.url));
 const model = fileURLToPath(new URL('../../modeler/bin/model.js', import.meta.url));
 const simulate = fileURLToPath(new URL('../../simulator/bin/simulate.js', import.meta.url));
 const sizes = (process.env.REEL_BENCH_USERS ?? '10000,100000').split(',').map(Number);
-const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MARTS = ['dim_users', 'dim_content', 'dim_date', 'fct_views', 'fct_ratings', 'fct_subscription_events', 'kpi_daily', 'content_popularity_by_region_hour', 'user_churn_signals', 'genre_format_engagement', 'rating_trends_monthly', 'retention_cohorts'];
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function stepSeconds(name) {
   const results = JSON.parse(readFileSync(join(project, 'target/run_results.json'), 'utf8')).results;
