@@ -47,6 +47,8 @@ export const DEFAULT_CHURN_CONFIG: ChurnDataConfig = Object.freeze({
     { name: 'watch_hours_28d', kind: 'numeric' },
     { name: 'watch_hours_prior_28d', kind: 'numeric' },
     { name: 'watch_hours_change', kind: 'numeric' },
+    { name: 'sessions_7d', kind: 'numeric' },
+    { name: 'watch_hours_7d', kind: 'numeric' },
     { name: 'completion_rate_28d', kind: 'numeric' },
     { name: 'rating_drift', kind: 'numeric' },
     { name: 'payment_failures_28d', kind: 'numeric' },

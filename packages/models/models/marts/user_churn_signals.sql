@@ -44,7 +44,10 @@ activity as (
     count(d.day) filter (where d.day >= m.snapshot_date - 28) as active_days_28d,
     coalesce(sum(d.seconds_watched) filter (where d.day >= m.snapshot_date - 28), 0) / 3600.0 as watch_hours_28d,
     coalesce(sum(d.seconds_watched) filter (where d.day < m.snapshot_date - 28), 0) / 3600.0 as watch_hours_prior_28d,
-    avg(d.avg_completion) filter (where d.day >= m.snapshot_date - 28) as completion_rate_28d
+    avg(d.avg_completion) filter (where d.day >= m.snapshot_date - 28) as completion_rate_28d,
+    -- The last week alone: engagement wanders, and the latest days say most about where it is now.
+    coalesce(sum(d.sessions) filter (where d.day >= m.snapshot_date - 7), 0) as sessions_7d,
+    coalesce(sum(d.seconds_watched) filter (where d.day >= m.snapshot_date - 7), 0) / 3600.0 as watch_hours_7d
   from members as m
   left join {{ref "int_user_days"}} as d on d.user_id = m.user_id and d.day < m.snapshot_date and d.day >= m.snapshot_date - 56
   group by 1, 2
@@ -88,6 +91,8 @@ select
   round(a.watch_hours_28d, 3) as watch_hours_28d,
   round(a.watch_hours_prior_28d, 3) as watch_hours_prior_28d,
   round(a.watch_hours_28d - a.watch_hours_prior_28d, 3) as watch_hours_change,
+  a.sessions_7d,
+  round(a.watch_hours_7d, 3) as watch_hours_7d,
   round(a.completion_rate_28d, 3) as completion_rate_28d,
   round(r.avg_stars_28d - r.avg_stars_before, 3) as rating_drift,
   coalesce(b.payment_failures_28d, 0) as payment_failures_28d,
