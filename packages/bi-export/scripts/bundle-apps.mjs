@@ -17,5 +17,7 @@ await build({
   target: 'es2020',
   legalComments: 'linked',
   outdir: join(root, 'dist/portal-app'),
+  // Flat: dist/portal-app/<name>.page.js, whichever folder the entry is in.
+  entryNames: '[name]',
   logLevel: 'warning',
 });

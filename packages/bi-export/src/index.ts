@@ -33,3 +33,6 @@ export { hashPassword, verifyPassword } from './serve/password-hash.js';
 export type { CspExtensions } from './serve/content-security.js';
 export { seesEveryRegion, type PortalUser } from './serve/portal-user.js';
 export { regionScope } from './serve/region-scope.js';
+export { parseEmbedConfig, loadEmbedConfig, type EmbedConfig, type PowerBiEmbedConfig, type TableauEmbedConfig } from './embed/embed-config.js';
+export { embedExtensions, embedRoutes } from './embed/embed-routes.js';
+export { embedCspSources, embedNav } from './embed/embed-csp.js';

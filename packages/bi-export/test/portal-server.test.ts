@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { createPortal } from '../src/serve/create-portal.js';
 import { CHURN_SCORES_MISSING } from '../src/serve/dashboard-data.js';
-import { buildPortalProject, portalUsers, type PortalProject } from './portal-project.js';
+import { servePortal } from '../src/serve/serve-portal.js';
+import { buildPortalProject, portalUsers, portalUsersYaml, type PortalProject } from './portal-project.js';
 
 let built: PortalProject;
 let pool: pg.Pool;
@@ -268,5 +269,40 @@ describe('bi serve and bi users hash on the command line', () => {
     expect(lines[0]).toMatch(/^scrypt\$32768\$8\$1\$/);
     const short = await main(['users', 'hash'], { out: () => undefined, err: (l) => lines.push(l) }, {}, process.cwd(), { ...io, readStdin: async () => 'short\n' });
     expect(short).toBe(2);
+  });
+
+  it('bi serve reads powerbi: and tableau: from the same file, adds their pages and vendor hosts to the CSP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reel-portal-embed-'));
+    try {
+      const users = await portalUsersYaml([{ name: 'ana', role: 'analyst', regions: ['Europe'], password: 'correct horse battery' }]);
+      const embed = [
+        'powerbi:',
+        '  tenant_id: t-1',
+        '  client_id: c-1',
+        '  workspace_id: w-1',
+        '  report_id: r-1',
+        '  filter: {table: dim_region, column: region}',
+        'tableau:',
+        '  server_url: https://tableau.example.com',
+        '  site: reel',
+        '  view: views/Reel/Overview',
+        '  client_id: app-1',
+        '  secret_id: kid-1',
+        '',
+      ].join('\n');
+      writeFileSync(join(dir, 'portal.yml'), `${users}${embed}`);
+      const portal = await servePortal({ projectDir: built.project, configFile: 'portal.yml', port: 0, host: '127.0.0.1', cwd: dir, env: { DATABASE_URL: built.db.url, POWERBI_CLIENT_SECRET: 's', TABLEAU_CONNECTED_APP_SECRET: 'x'.repeat(32) } });
+      try {
+        const signIn = await fetch(new URL('sign-in', portal.url));
+        const csp = signIn.headers.get('content-security-policy') ?? '';
+        expect(csp).toMatch(/frame-src[^;]*https:\/\/app\.powerbi\.com/);
+        expect(csp).toMatch(/frame-src[^;]*https:\/\/tableau\.example\.com/);
+        expect((await fetch(new URL('reports/powerbi', portal.url), { redirect: 'manual' })).status).toBe(303);
+      } finally {
+        await portal.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

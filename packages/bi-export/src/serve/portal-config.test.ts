@@ -47,6 +47,6 @@ describe('the users file', () => {
     );
     expect(failure('users:\n  - {name: ana\n')).toMatch(/^\.reel\/portal\.yml:\d+:\d+ {2}is not valid YAML: .+\n {4}fix: fix the YAML syntax/);
     expect(failure('session: {idle_minutes: 0}\nusers: []\n')).toBe('.reel/portal.yml:1:25  session.idle_minutes must be a number from 1 to 1440\n    fix: change idle_minutes');
-    expect(failure('user: []\n')).toBe('.reel/portal.yml:1:1  unknown key "user" in the users file (did you mean "users"?)\n    fix: valid keys are: users, session');
+    expect(failure('user: []\n')).toBe('.reel/portal.yml:1:1  unknown key "user" in the users file (did you mean "users"?)\n    fix: valid keys are: users, session, powerbi, tableau');
   });
 });

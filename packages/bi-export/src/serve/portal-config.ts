@@ -26,7 +26,8 @@ export interface PortalConfig {
 
 export const DEFAULT_SESSION: SessionSettings = { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 };
 const ROLES = ['admin', 'analyst', 'viewer'] as const;
-const TOP_KEYS = ['users', 'session'];
+// powerbi: and tableau: are read by the embedding (src/embed/embed-config.ts).
+const TOP_KEYS = ['users', 'session', 'powerbi', 'tableau'];
 const USER_KEYS = ['name', 'password_hash', 'role', 'regions'];
 const SESSION_KEYS = ['idle_minutes', 'absolute_hours'];
 

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { openDatabase, readProfileName, resolveTarget, UsageError } from '@reel/modeler';
 import { createPortal, type PortalExtensions } from './create-portal.js';
+import { loadEmbedConfig } from '../embed/embed-config.js';
+import { embedExtensions } from '../embed/embed-routes.js';
 import { loadPortalConfig } from './portal-config.js';
 
 export interface ServeOptions {
@@ -36,11 +38,12 @@ export async function servePortal(options: ServeOptions): Promise<RunningPortal>
   const projectDir = resolve(cwd, options.projectDir);
   // The users file first: a mistake there is reported before any connection is opened.
   const config = loadPortalConfig(resolve(cwd, options.configFile), options.configFile);
+  const embed = loadEmbedConfig(resolve(cwd, options.configFile), options.configFile, options.env ?? process.env);
   const target = resolveTarget({ projectRoot: projectDir, profile: readProfileName(projectDir), target: options.target, profilesDir: options.profilesDir, env: options.env ?? process.env });
   const database = await openDatabase(target, { projectRoot: projectDir, threads: 10, log: options.log });
   try {
     // Warnings only (failed sign-ins, forged regions, errors), as JSON lines on stdout.
-    const app = await createPortal({ config, pool: database.pool, secure: options.secure, cacheMs: options.cacheMs, extensions: options.extensions, logger: { level: 'warn' } });
+    const app = await createPortal({ config, pool: database.pool, secure: options.secure, cacheMs: options.cacheMs, extensions: options.extensions ?? embedExtensions(embed), logger: { level: 'warn' } });
     try {
       await app.listen({ port: options.port, host: options.host });
     } catch (error) {

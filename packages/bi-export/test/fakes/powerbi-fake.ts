@@ -6,13 +6,35 @@ import { FakeServer, type FakeReply, type RecordedRequest } from './fake-server.
  * request against the documented shapes and limits: client-credentials form, bearer token,
  * CreateDatasetRequest (Push mode, ≤ 75 tables and columns, known data types, relationships between
  * existing columns), PUT table, DELETE rows, POST rows (1 to 10,000 rows whose values match the
- * column types). It keeps the rows, so tests can compare them with the extracts.
+ * column types). It keeps the rows, so tests can compare them with the extracts. For embedding:
+ * GET report and GenerateToken (GenerateTokenRequestV2: at most 50 reports, datasets and target
+ * workspaces, known ids, an effective identity with username, roles and datasets exactly when the
+ * dataset has row-level security, roles that exist, a positive lifetimeInMinutes).
  */
 export interface PowerBiFakeOptions {
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly workspaceId: string;
+  /** Reports in the workspace, for embedding (GET report, GenerateToken). */
+  readonly reports?: readonly FakeReport[];
+  /** Embed token lifetime when the request sets none (default 60 minutes). */
+  readonly embedTokenMinutes?: number;
+}
+
+/** A report to embed; with `rlsRoles` its dataset has row-level security and these roles. */
+export interface FakeReport {
+  readonly id: string;
+  readonly name: string;
+  readonly datasetId: string;
+  readonly rlsRoles?: readonly string[];
+}
+
+/** An embed token the fake gave, with the request it answered. */
+export interface IssuedEmbedToken {
+  readonly token: string;
+  readonly expiration: string;
+  readonly request: any;
 }
 
 interface FakeTable {
@@ -35,6 +57,7 @@ const SCOPE = 'https://analysis.windows.net/powerbi/api/.default';
 
 export class PowerBiFake extends FakeServer {
   readonly datasets: FakeDataset[] = [];
+  readonly embedTokens: IssuedEmbedToken[] = [];
   private readonly tokens = new Set<string>();
 
   constructor(readonly options: PowerBiFakeOptions) {
@@ -50,12 +73,19 @@ export class PowerBiFake extends FakeServer {
     if (!auth) return error(401, 'PowerBINotAuthorizedException', 'The request has no Authorization header');
     if (!auth.startsWith('Bearer ') || !this.tokens.has(auth.slice(7))) return error(403, 'TokenExpired', 'Access token has expired or is not valid');
 
+    if (request.path === '/v1.0/myorg/GenerateToken') return request.method === 'POST' ? this.generateToken(json(request)) : error(405, 'MethodNotAllowed', 'POST only');
+
     const group = /^\/v1\.0\/myorg\/groups\/([^/]+)(\/.*)$/.exec(request.path);
     if (!group) return error(404, 'NotFound', `no such endpoint ${request.method} ${request.path}`);
     if (decodeURIComponent(group[1]!) !== this.options.workspaceId) return error(404, 'PowerBIEntityNotFound', 'Workspace not found');
     const rest = group[2]!;
     let m: RegExpExecArray | null;
 
+    if ((m = /^\/reports\/([^/]+)$/.exec(rest)) && request.method === 'GET') {
+      const report = this.options.reports?.find((r) => r.id === decodeURIComponent(m![1]!));
+      if (!report) return error(404, 'PowerBIEntityNotFound', 'Report not found');
+      return ok({ id: report.id, name: report.name, reportType: 'PowerBIReport', datasetId: report.datasetId, datasetWorkspaceId: this.options.workspaceId, embedUrl: `https://app.powerbi.com/reportEmbed?reportId=${report.id}&groupId=${this.options.workspaceId}&w=2`, webUrl: `https://app.powerbi.com/groups/${this.options.workspaceId}/reports/${report.id}` });
+    }
     if (rest === '/datasets' && request.method === 'GET') {
       return ok({ value: this.datasets.map((d) => ({ id: d.id, name: d.name, addRowsAPIEnabled: true })) });
     }
@@ -114,6 +144,49 @@ export class PowerBiFake extends FakeServer {
       }
     }
     return error(404, 'NotFound', `no such endpoint ${request.method} ${request.path}`);
+  }
+
+  private generateToken(body: any): FakeReply {
+    const reports = this.options.reports ?? [];
+    const list = (name: string): any[] | FakeReply => {
+      const value = body?.[name] ?? [];
+      if (!Array.isArray(value)) return error(400, 'InvalidRequest', `${name} must be an array`);
+      if (value.length > 50) return error(400, 'InvalidRequest', `${name} has ${value.length} items; the maximum is 50`);
+      if (value.some((item) => typeof item?.id !== 'string' || item.id === '')) return error(400, 'InvalidRequest', `every item of ${name} needs an id`);
+      return value;
+    };
+    const requested = { reports: list('reports'), datasets: list('datasets'), targetWorkspaces: list('targetWorkspaces') };
+    for (const value of Object.values(requested)) if (!Array.isArray(value)) return value;
+    const [wantReports, wantDatasets] = [requested.reports as { id: string }[], requested.datasets as { id: string }[]];
+    if (wantReports.length + wantDatasets.length === 0) return error(400, 'InvalidRequest', 'GenerateToken needs at least one report or dataset');
+    for (const r of wantReports) if (!reports.some((known) => known.id === r.id)) return error(404, 'PowerBIEntityNotFound', `Report ${r.id} not found`);
+    const datasets = new Map(reports.map((r) => [r.datasetId, r]));
+    for (const d of wantDatasets) if (!datasets.has(d.id)) return error(404, 'PowerBIEntityNotFound', `Dataset ${d.id} not found`);
+    const identities = body.identities ?? [];
+    if (!Array.isArray(identities)) return error(400, 'InvalidRequest', 'identities must be an array');
+    for (const identity of identities) {
+      if (typeof identity?.username !== 'string' || identity.username === '' || identity.username.length > 256) return error(400, 'InvalidRequest', 'an effective identity needs a username (1 to 256 characters)');
+      if (!Array.isArray(identity.datasets) || identity.datasets.length === 0) return error(400, 'InvalidRequest', `the identity ${identity.username} has no datasets`);
+      if (identity.roles !== undefined && (!Array.isArray(identity.roles) || identity.roles.some((role: unknown) => typeof role !== 'string'))) return error(400, 'InvalidRequest', 'roles must be an array of role names');
+      for (const id of identity.datasets) {
+        if (!wantDatasets.some((d) => d.id === id)) return error(400, 'InvalidRequest', `the identity's dataset ${id} is not in datasets`);
+        const unknown = (identity.roles ?? []).find((role: string) => !(datasets.get(id)?.rlsRoles ?? []).includes(role));
+        if (unknown !== undefined) return error(400, 'InvalidRequest', `'${unknown}' is not a role of dataset ${id}`);
+      }
+    }
+    for (const d of wantDatasets) {
+      const rls = datasets.get(d.id)!.rlsRoles !== undefined;
+      const identity = identities.find((i: { datasets: string[] }) => i.datasets.includes(d.id));
+      if (rls && !identity) return error(400, 'InvalidRequest', `Creating embed token for accessing dataset ${d.id} requires effective identity to be provided`);
+      if (rls && !(identity.roles?.length > 0)) return error(400, 'InvalidRequest', `Creating embed token for accessing dataset ${d.id} requires roles to be included in provided effective identity`);
+      if (!rls && identity) return error(400, 'InvalidRequest', `Creating embed token for accessing dataset ${d.id} shouldn't have effective identity`);
+    }
+    const lifetime = body.lifetimeInMinutes ?? 0;
+    if (!Number.isInteger(lifetime) || lifetime < 0) return error(400, 'InvalidRequest', 'lifetimeInMinutes must be a positive whole number');
+    const minutes = Math.min(this.options.embedTokenMinutes ?? 60, lifetime || Infinity);
+    const issued = { token: `fake-embed-${randomUUID()}`, expiration: new Date(Date.now() + minutes * 60_000).toISOString(), request: body };
+    this.embedTokens.push(issued);
+    return ok({ token: issued.token, tokenId: randomUUID(), expiration: issued.expiration });
   }
 
   private token(request: RecordedRequest): FakeReply {

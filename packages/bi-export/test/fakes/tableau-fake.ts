@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { FakeServer, parseMultipart, type FakeReply, type RecordedRequest } from './fake-server.js';
 
 /**
@@ -9,7 +10,12 @@ import { FakeServer, parseMultipart, type FakeReply, type RecordedRequest } from
  * empty request_payload and a tableau_file part, at most 64 MB per chunk), Publish Data Source
  * (multipart/mixed with a request_payload <tsRequest><datasource name><project id/></...> and a
  * tableau_datasource file part of at most 64 MB, or an uploadSessionId), datasourceType matching
- * the file, overwrite, asJob, and Query Job (finishCode once the job is done).
+ * the file, overwrite, asJob, and Query Job (finishCode once the job is done). For embedding: the
+ * connected-app sign-in that <tableau-viz> posts (`POST /vizportal/api/web/v1/auth/embed/signin`,
+ * JSON {siteName, jwt}, with CORS for the portal's origin), which verifies the JWT (HS256 signature
+ * with the shared secret, kid, iss, aud 'tableau', sub, scp, exp at most 10 minutes after iat, a
+ * jti never seen before); trusted tickets (`POST /trusted`, redeemed once at `/trusted/{ticket}/…`);
+ * view pages; and a stub of the v2 JS API at /javascripts/api/tableau-2.min.js.
  */
 export interface TableauFakeOptions {
   readonly apiVersion: string;
@@ -21,7 +27,22 @@ export interface TableauFakeOptions {
   readonly jobPolls?: number;
   /** finishCode of finished jobs (default '0', success). */
   readonly jobFinishCode?: string;
+  /** The connected app whose JWTs the embed sign-in accepts. */
+  readonly connectedApp?: { readonly clientId: string; readonly secretId: string; readonly secretValue: string };
+  /** Tableau users (for the JWT sub and trusted tickets); any name when absent. */
+  readonly users?: readonly string[];
 }
+
+/** An embed sign-in the fake saw: the JWT's claims, and whether it accepted it (and why not). */
+export interface EmbedSignIn {
+  readonly siteName: unknown;
+  readonly header?: Record<string, unknown>;
+  readonly claims?: JWTPayload;
+  readonly accepted: boolean;
+  readonly reason?: string;
+}
+
+const SIGN_IN = '/vizportal/api/web/v1/auth/embed/signin';
 
 export interface PublishedDataSource {
   id: string;
@@ -42,6 +63,9 @@ export class TableauFake extends FakeServer {
   readonly siteId = randomUUID();
   readonly datasources: PublishedDataSource[] = [];
   readonly projects: { id: string; name: string }[];
+  readonly embedSignIns: EmbedSignIn[] = [];
+  readonly tickets = new Map<string, { username: string; site: string; redeemed: boolean }>();
+  private readonly jtis = new Set<string>();
   private readonly tokens = new Set<string>();
   private readonly uploads = new Map<string, Buffer[]>();
   private readonly jobs = new Map<string, { polls: number; datasource: string }>();
@@ -51,7 +75,17 @@ export class TableauFake extends FakeServer {
     this.projects = (options.projects ?? ['default']).map((name) => ({ id: randomUUID(), name }));
   }
 
-  private route(request: RecordedRequest): FakeReply {
+  private route(request: RecordedRequest): FakeReply | Promise<FakeReply> {
+    if (request.path === SIGN_IN) return request.method === 'OPTIONS' ? { status: 204, headers: cors(request) } : this.embedSignIn(request);
+    if (request.path === '/trusted' && request.method === 'POST') return this.trusted(request);
+    if (request.path === '/javascripts/api/tableau-2.min.js') return { status: 200, body: TABLEAU_V2_STUB, headers: { 'Content-Type': 'text/javascript' } };
+    const ticketed = /^\/trusted\/([^/]+)(\/.*)$/.exec(request.path);
+    if (ticketed) {
+      const ticket = this.tickets.get(decodeURIComponent(ticketed[1]!));
+      if (!ticket || ticket.redeemed) return { status: 401, body: '<!doctype html><title>Ticket</title><p>Invalid or used ticket', headers: { 'Content-Type': 'text/html' } };
+      ticket.redeemed = true;
+    }
+    if (/^(\/trusted\/[^/]+)?(\/t\/[^/]+)?\/views\//.test(request.path)) return { status: 200, body: `<!doctype html><title>View</title><p>Fake Tableau view ${request.path}`, headers: { 'Content-Type': 'text/html' } };
     const api = `/api/${this.options.apiVersion}`;
     if (!request.path.startsWith(`${api}/`)) return error(404, '404000', 'Resource Not Found', `no API version in ${request.path}`);
     const path = request.path.slice(api.length);
@@ -110,6 +144,62 @@ export class TableauFake extends FakeServer {
       });
     }
     return error(404, '404000', 'Resource Not Found', `no such endpoint ${request.method} ${request.path}`);
+  }
+
+  private async embedSignIn(request: RecordedRequest): Promise<FakeReply> {
+    const app = this.options.connectedApp;
+    let body: { siteName?: unknown; jwt?: unknown };
+    try {
+      body = JSON.parse(request.body.toString()) as typeof body;
+    } catch {
+      body = {};
+    }
+    // Tableau's connected-app error codes: 5 SYSTEM_USER_NOT_FOUND, 16 LOGIN_FAILED (bad claims, exp over 10 minutes, …).
+    const refuse = (reason: string, extra: Partial<EmbedSignIn> = {}): FakeReply => {
+      this.embedSignIns.push({ siteName: body.siteName, accepted: false, reason, ...extra });
+      const code = reason.startsWith('no user') ? 5 : 16;
+      return { status: 401, body: { result: { errors: [{ code, summary: code === 5 ? 'SYSTEM_USER_NOT_FOUND' : 'LOGIN_FAILED', message: reason }] } }, headers: cors(request) };
+    };
+    if (request.method !== 'POST') return refuse('POST only');
+    if (!String(request.headers['content-type']).startsWith('application/json')) return refuse('the sign-in body must be JSON');
+    if (!app) return refuse('no connected app is enabled on this site');
+    if (typeof body.jwt !== 'string') return refuse('no jwt in the body');
+    if (body.siteName !== this.options.site) return refuse(`siteName ${JSON.stringify(body.siteName)} is not the site ${JSON.stringify(this.options.site)}`);
+    let header: Record<string, unknown>;
+    try {
+      header = decodeProtectedHeader(body.jwt) as Record<string, unknown>;
+    } catch {
+      return refuse('the jwt is not a JWT');
+    }
+    if (header.alg !== 'HS256') return refuse(`alg ${String(header.alg)} is not HS256`, { header });
+    if (header.kid !== app.secretId) return refuse('the kid is not the connected app\'s secret id', { header });
+    if (header.iss !== app.clientId) return refuse('the header iss is not the connected app\'s client id', { header });
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(body.jwt, new TextEncoder().encode(app.secretValue), { algorithms: ['HS256'], issuer: app.clientId, audience: 'tableau', requiredClaims: ['sub', 'jti', 'exp'] }));
+    } catch (error) {
+      return refuse(`the jwt was refused: ${(error as Error).message}`, { header });
+    }
+    const issuedAt = claims.iat ?? Math.floor(Date.now() / 1000);
+    if (claims.exp! - issuedAt > 600) return refuse('exp is more than 10 minutes after iat', { header, claims });
+    if (!Array.isArray(claims.scp) || !claims.scp.includes('tableau:views:embed')) return refuse('scp does not include tableau:views:embed', { header, claims });
+    if (this.jtis.has(claims.jti!)) return refuse('the jti was used before', { header, claims });
+    this.jtis.add(claims.jti!);
+    if (this.options.users && !this.options.users.includes(claims.sub!)) return refuse(`no user ${claims.sub} on the site`, { header, claims });
+    this.embedSignIns.push({ siteName: body.siteName, header, claims, accepted: true });
+    return { status: 200, body: { result: { session: { siteName: body.siteName } } }, headers: { ...cors(request), 'Set-Cookie': `workgroup_session_id=${randomUUID()}; Path=/; Secure; HttpOnly; SameSite=None` } };
+  }
+
+  private trusted(request: RecordedRequest): FakeReply {
+    const form = new URLSearchParams(request.body.toString());
+    const username = form.get('username') ?? '';
+    const site = form.get('target_site') ?? '';
+    const text = (body: string): FakeReply => ({ status: 200, body, headers: { 'Content-Type': 'text/plain' } });
+    if (!String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return text('-1');
+    if (!username || site !== this.options.site || (this.options.users && !this.options.users.includes(username))) return text('-1');
+    const ticket = `${randomUUID().replaceAll('-', '').slice(0, 24)}-${randomUUID().slice(0, 8)}`;
+    this.tickets.set(ticket, { username, site, redeemed: false });
+    return text(ticket);
   }
 
   private signIn(request: RecordedRequest): FakeReply {
@@ -175,4 +265,18 @@ export class TableauFake extends FakeServer {
 }
 
 const ok = (body: unknown): FakeReply => ({ status: 200, body });
+/** CORS for a credentialed cross-origin request from the embedding page. */
+const cors = (request: RecordedRequest): Record<string, string> => ({
+  'Access-Control-Allow-Origin': String(request.headers.origin ?? '*'),
+  'Access-Control-Allow-Credentials': 'true',
+  'Access-Control-Allow-Methods': 'POST',
+  'Access-Control-Allow-Headers': 'content-type',
+  Vary: 'Origin',
+});
+/** Enough of the v2 JS API for a page to embed a view: an iframe on the URL, then onFirstInteractive. */
+const TABLEAU_V2_STUB = `window.tableau = { Viz: function (element, url, options) {
+  var frame = document.createElement('iframe'); frame.src = url; frame.style.width = '100%'; frame.style.height = '100%';
+  frame.onload = function () { if (options && options.onFirstInteractive) options.onFirstInteractive({}); };
+  element.appendChild(frame);
+} };`;
 const error = (status: number, code: string, summary: string, detail: string): FakeReply => ({ status, body: { error: { code, summary, detail } } });

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { PublishError } from '../errors.js';
+import { HttpClient, type HttpClientOptions } from '../publish/http-client.js';
+import type { PortalUser } from '../serve/portal-user.js';
+import type { TableauEmbedConfig } from './embed-config.js';
+
+/** What GET /api/embed/tableau answers. */
+export type TableauEmbedInfo =
+  | { readonly auth: 'connected-app'; readonly src: string; readonly token: string; readonly expiry: string }
+  | { readonly auth: 'trusted-ticket'; readonly src: string; readonly apiScript: string };
+
+/** The Tableau user name of a portal user: the `tableau.users` mapping, else the same name. */
+export function tableauUsername(config: Pick<TableauEmbedConfig, 'users'>, user: PortalUser): string {
+  return config.users.get(user.name) ?? user.name;
+}
+
+/** The view's URL: `{server}/t/{site}/views/…` (no `/t/` on the Default site). */
+export function viewUrl(config: Pick<TableauEmbedConfig, 'serverUrl' | 'site' | 'view'>, ticket?: string): string {
+  const site = config.site ? `/t/${encodeURIComponent(config.site)}` : '';
+  return `${config.serverUrl}${ticket ? `/trusted/${encodeURIComponent(ticket)}` : ''}${site}/${config.view}`;
+}
+
+/**
+ * Tableau embedding: a connected-app JWT per page view (HS256, `kid` = secret id, `iss` = client
+ * id, `aud` 'tableau', `sub` the Tableau user, a random `jti`, `scp` ['tableau:views:embed'], `exp`
+ * at most 10 minutes away, and the user's regions as a user attribute for RLS), or, with
+ * `auth: trusted-ticket` for older Tableau Server, a ticket from `POST {server}/trusted`.
+ */
+export class TableauEmbedService {
+  readonly http: HttpClient;
+
+  constructor(
+    private readonly config: TableauEmbedConfig,
+    http: Omit<HttpClientOptions, 'service' | 'secrets' | 'dryRun'> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.http = new HttpClient({ maxRetries: 3, retryBaseMs: 500, maxWaitMs: 10_000, ...http, service: 'Tableau', secrets: () => [config.secretValue] });
+  }
+
+  async embedInfo(user: PortalUser): Promise<TableauEmbedInfo> {
+    if (this.config.auth === 'trusted-ticket') {
+      return { auth: 'trusted-ticket', src: viewUrl(this.config, await this.trustedTicket(user)), apiScript: `${this.config.serverUrl}/javascripts/api/tableau-2.min.js` };
+    }
+    const { token, expiresAt } = await this.connectedAppToken(user);
+    return { auth: 'connected-app', src: viewUrl(this.config), token, expiry: new Date(expiresAt * 1000).toISOString() };
+  }
+
+  /** A connected-app JWT for one user (Tableau accepts each `jti` once). */
+  async connectedAppToken(user: PortalUser): Promise<{ token: string; expiresAt: number }> {
+    const issuedAt = Math.floor(this.now() / 1000);
+    const expiresAt = issuedAt + this.config.tokenMinutes * 60;
+    const claims: Record<string, unknown> = { scp: ['tableau:views:embed'] };
+    if (this.config.regionAttribute && !user.regions.includes('*')) claims[this.config.regionAttribute] = [...user.regions];
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', kid: this.config.secretId, iss: this.config.clientId })
+      .setIssuer(this.config.clientId)
+      .setAudience('tableau')
+      .setSubject(tableauUsername(this.config, user))
+      .setJti(randomUUID())
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .sign(new TextEncoder().encode(this.config.secretValue));
+    return { token, expiresAt };
+  }
+
+  /** A trusted ticket: `POST {server}/trusted` with username and target_site; '-1' means refused. */
+  async trustedTicket(user: PortalUser): Promise<string> {
+    const response = await this.http.send({
+      method: 'POST',
+      url: `${this.config.serverUrl}/trusted`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: tableauUsername(this.config, user), ...(this.config.site ? { target_site: this.config.site } : {}) }).toString(),
+    });
+    const ticket = response.text.trim();
+    if (ticket === '-1' || ticket === '') {
+      throw new PublishError('no-trusted-ticket', `Tableau refused a trusted ticket for ${tableauUsername(this.config, user)} (answered -1): add the portal's address to the server's trusted hosts (tsm authentication trusted configure -th) and check the user exists on site "${this.config.site}"`);
+    }
+    return ticket;
+  }
+}
