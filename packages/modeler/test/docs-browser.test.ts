@@ -2,6 +2,7 @@
 // file:// and through `model docs serve`, searched, navigated through the lineage graph.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -19,6 +20,9 @@ if (!haveChromium) console.warn(`docs browser tests skipped: ${CHROMIUM} is abse
 /** Retries `read` until the assertion holds (pages render asynchronously). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 50 });
 
+/** Moves the open site to a page by its hash route, as a link would. */
+const show = (page: Page, hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+
 const CLI = fileURLToPath(new URL('../bin/model.js', import.meta.url));
 
 describe.skipIf(!haveChromium)('the docs site in Chromium', () => {
@@ -31,7 +35,8 @@ describe.skipIf(!haveChromium)('the docs site in Chromium', () => {
   beforeAll(async () => {
     db = await createTestDatabase('reel_docs_browser');
     env = { DATABASE_URL: db.url };
-    root = writeProject(SHOP_FILES, { name: 'shop' });
+    // A model whose column lineage cannot be resolved, apart from the rest of the graph.
+    root = writeProject({ ...SHOP_FILES, 'models/countdown.sql': 'with recursive r(n) as (select 1 union all select n + 1 from r where n < 3) select n from r' }, { name: 'shop' });
     const build = await runModel(['build', '--project-dir', root], env);
     expect(build.code, build.stdout).toBe(0);
     const docs = await runModel(['docs', 'generate', '--project-dir', root], env);
@@ -114,10 +119,58 @@ describe.skipIf(!haveChromium)('the docs site in Chromium', () => {
     await page.close();
   });
 
-  it('served by `model docs serve` on a free port', async () => {
+  it('the lineage graph grows and shrinks with its +N / N+ depth controls', async () => {
+    const page = await open(pathToFileURL(join(root, 'target', 'docs', 'index.html')).href);
+    await show(page, '#!/model/model.shop.fct_orders');
+    await poll(() => page.locator('h1').first().textContent()).toBe('fct_orders');
+    const lineage = page.locator('section[aria-labelledby="lineage-title"]');
+    const names = async () => (await lineage.locator('svg a.graph-node').evaluateAll((links) => links.map((a) => a.getAttribute('href')!.replace(/.*\./, '')))).sort();
+    const button = (name: string) => lineage.getByRole('button', { name });
+
+    // Two levels each way by default: tests are left out, the exposure is downstream.
+    await poll(() => lineage.locator('code.selector').textContent()).toBe('2+fct_orders+2');
+    await poll(names).toEqual(['customer_revenue', 'dim_customers', 'fct_orders', 'raw_orders', 'revenue_dashboard', 'stg_customers', 'stg_orders']);
+    // 3+: the seed behind dim_customers appears.
+    await button('More upstream levels').click();
+    await poll(() => lineage.locator('code.selector').textContent()).toBe('3+fct_orders+2');
+    await poll(names).toEqual(['customer_revenue', 'dim_customers', 'fct_orders', 'raw_customers', 'raw_orders', 'revenue_dashboard', 'stg_customers', 'stg_orders']);
+    // +1, then no downstream levels: the exposure, then customer_revenue, leave.
+    await button('Fewer downstream levels').click();
+    await poll(() => lineage.locator('code.selector').textContent()).toBe('3+fct_orders+1');
+    await poll(names).toEqual(['customer_revenue', 'dim_customers', 'fct_orders', 'raw_customers', 'raw_orders', 'stg_customers', 'stg_orders']);
+    await button('Fewer downstream levels').click();
+    await poll(() => lineage.locator('code.selector').textContent()).toBe('3+fct_orders');
+    await poll(names).toEqual(['dim_customers', 'fct_orders', 'raw_customers', 'raw_orders', 'stg_customers', 'stg_orders']);
+    // 1+: only the direct parents.
+    await button('Fewer upstream levels').click();
+    await button('Fewer upstream levels').click();
+    await poll(() => lineage.locator('code.selector').textContent()).toBe('1+fct_orders');
+    await poll(names).toEqual(['dim_customers', 'fct_orders', 'stg_orders']);
+    await poll(() => lineage.locator('.graph-note').textContent()).toBe('3 nodes.');
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows why a column\'s lineage is unresolved', async () => {
+    const page = await open(pathToFileURL(join(root, 'target', 'docs', 'index.html')).href);
+    await show(page, '#!/model/model.shop.countdown');
+    await poll(() => page.locator('h1').first().textContent()).toBe('countdown');
+    const n = page.locator('table.columns tr', { has: page.locator('th', { hasText: /^n$/ }) });
+    await poll(() => n.locator('.upstream li.unresolved').allTextContents()).toEqual(['unresolved: recursive CTE "r" is only followed through its non-recursive part']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('served by `model docs serve --port N` on the port asked for', async () => {
+    // A port that is free now: listen on 0, note the port, close, then ask for it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
     let server: ChildProcess | undefined;
     try {
-      server = spawn(process.execPath, [CLI, 'docs', 'serve', '--port', '0', '--project-dir', root], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      server = spawn(process.execPath, [CLI, 'docs', 'serve', '--port', String(port), '--project-dir', root], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
         server!.stdout!.on('data', (chunk: Buffer) => {
@@ -128,6 +181,7 @@ describe.skipIf(!haveChromium)('the docs site in Chromium', () => {
         server!.stderr!.on('data', (chunk: Buffer) => reject(new Error(chunk.toString())));
         server!.on('exit', (code) => reject(new Error(`docs serve exited ${code}: ${out}`)));
       });
+      expect(url).toBe(`http://127.0.0.1:${port}/`);
       const page = await open(url);
       await page.locator('#node-list a[href$="model.shop.dim_customers"]').click();
       await poll(() => page.locator('h1').first().textContent()).toBe('dim_customers');

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { redactUrl } from '../execute/connection/resolve-target.js';
 import type { NodeResult } from '../execute/execute-plan.js';
 import type { NodeStep } from '../plan/steps.js';
 import type { Relation } from '../sql/quote.js';
@@ -9,8 +10,11 @@ import { endEventType, newRunId, runEvent, type ColumnType, type EventContext, t
 export interface OpenLineageSettings {
   /** Always written: a local log of every event, one JSON object per line. */
   readonly file: string;
-  /** OPENLINEAGE_URL + OPENLINEAGE_ENDPOINT (default api/v1/lineage), when set. */
-  readonly http?: { readonly url: string; readonly apiKey?: string };
+  /**
+   * OPENLINEAGE_URL + OPENLINEAGE_ENDPOINT (default api/v1/lineage), when set, without user-info:
+   * OPENLINEAGE_API_KEY is sent as `Bearer`, else the URL's `user:password@` as `Basic` (as curl does).
+   */
+  readonly http?: { readonly url: string; readonly authorization?: string };
   /** OPENLINEAGE_NAMESPACE */
   readonly namespace?: string;
 }
@@ -21,9 +25,37 @@ export function openLineageSettings(env: Readonly<Record<string, string | undefi
   const endpoint = (env.OPENLINEAGE_ENDPOINT ?? 'api/v1/lineage').replace(/^\/+/, '');
   return {
     file,
-    ...(base ? { http: { url: `${base.replace(/\/+$/, '')}/${endpoint}`, ...(env.OPENLINEAGE_API_KEY ? { apiKey: env.OPENLINEAGE_API_KEY } : {}) } } : {}),
+    ...(base ? { http: receiver(endpointUrl(base, endpoint), env.OPENLINEAGE_API_KEY) } : {}),
     ...(env.OPENLINEAGE_NAMESPACE ? { namespace: env.OPENLINEAGE_NAMESPACE } : {}),
   };
+}
+
+function receiver(url: string, apiKey: string | undefined): { url: string; authorization?: string } {
+  let basic: string | undefined;
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64');
+      parsed.username = '';
+      parsed.password = '';
+      url = parsed.toString();
+    }
+  } catch {
+    // not a URL: fetch says so, and the message shows it redacted
+  }
+  const authorization = apiKey ? `Bearer ${apiKey}` : basic ? `Basic ${basic}` : undefined;
+  return { url, ...(authorization ? { authorization } : {}) };
+}
+
+/** The endpoint under the base URL, keeping the base's query (`https://host/?token=…` → `https://host/api/v1/lineage?token=…`). */
+function endpointUrl(base: string, endpoint: string): string {
+  try {
+    const url = new URL(base);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/${endpoint}`;
+    return url.toString();
+  } catch {
+    return `${base.replace(/\/+$/, '')}/${endpoint}`;
+  }
 }
 
 export interface EmitterOptions {
@@ -60,8 +92,14 @@ export class OpenLineageEmitter {
   }
 
   finish(step: NodeStep, result: NodeResult): void {
-    const runId = this.runs.get(step.nodeId);
-    if (!runId) return; // skipped before it started: no run to end
+    let runId = this.runs.get(step.nodeId);
+    if (!runId) {
+      // Skipped because something upstream failed, so it never started. The spec wants one START
+      // and one end event per run, and dbt-ol sends START then ABORT for a skipped node too.
+      if (result.status !== 'skipped') return;
+      this.start(step);
+      runId = this.runs.get(step.nodeId)!;
+    }
     const type = endEventType(result);
     this.enqueue(async () => {
       const columns = type === 'COMPLETE' && 'relation' in step && this.options.describe ? await this.options.describe(step.relation).catch(() => undefined) : undefined;
@@ -103,7 +141,7 @@ export class OpenLineageEmitter {
       try {
         const response = await send(http.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(http.apiKey ? { authorization: `Bearer ${http.apiKey}` } : {}) },
+          headers: { 'content-type': 'application/json', ...(http.authorization ? { authorization: http.authorization } : {}) },
           body: JSON.stringify(event),
           signal: AbortSignal.timeout(10_000),
         });
@@ -112,23 +150,29 @@ export class OpenLineageEmitter {
         if (response.ok) return;
         retryAfter = Number(response.headers.get('retry-after') ?? 0);
       } catch (error) {
-        if (attempt >= retries) throw new Error(`could not send events to ${redact(http.url)}: ${(error as Error).message}; they are in ${this.options.settings.file}`);
+        if (attempt >= retries) throw new Error(`could not send events to ${redactReceiverUrl(http.url)}: ${(error as Error).message.replaceAll(http.url, redactReceiverUrl(http.url))}; they are in ${this.options.settings.file}`);
       }
       if (status !== 0 && status !== 429 && status < 500) {
-        throw new Error(`${redact(http.url)} refused an event with HTTP ${status}; check OPENLINEAGE_URL and OPENLINEAGE_API_KEY (events are in ${this.options.settings.file})`);
+        throw new Error(`${redactReceiverUrl(http.url)} refused an event with HTTP ${status}; check OPENLINEAGE_URL and OPENLINEAGE_API_KEY (events are in ${this.options.settings.file})`);
       }
-      if (attempt >= retries) throw new Error(`${redact(http.url)} answered HTTP ${status} ${retries + 1} times; events are in ${this.options.settings.file}`);
+      if (attempt >= retries) throw new Error(`${redactReceiverUrl(http.url)} answered HTTP ${status} ${retries + 1} times; events are in ${this.options.settings.file}`);
       await new Promise((r) => setTimeout(r, retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : 200 * 2 ** attempt));
     }
   }
 }
 
-function redact(url: string): string {
+/**
+ * The receiver's URL as messages show it. On top of what `redactUrl` masks for connection strings,
+ * a user name without a password is a token here (`https://TOKEN@host`), and so are key, auth and
+ * signature parameters (`?api_key=…`).
+ */
+export function redactReceiverUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    if (parsed.username && !parsed.password) parsed.username = '****';
+    for (const key of [...parsed.searchParams.keys()]) if (/key|auth|sig|credential/i.test(key)) parsed.searchParams.set(key, '****');
+    return redactUrl(parsed.toString());
   } catch {
-    return url;
+    return '(unparseable OPENLINEAGE_URL)';
   }
 }

@@ -129,7 +129,8 @@ export function runEvent(ctx: EventContext, nodeId: string, runId: string, type:
   if (own && node.kind !== 'source') {
     const facets: Record<string, unknown> = {};
     if (detail.columns?.length) facets.schema = facet('schema', { fields: detail.columns.map((c, i) => ({ name: c.name, type: c.type, ordinal_position: i + 1 })) });
-    const lineage = type === 'START' ? undefined : columnLineageFacet(ctx, nodeId);
+    // A run that was skipped (ABORT) wrote nothing, so it has no column lineage to report.
+    const lineage = type === 'START' || type === 'ABORT' ? undefined : columnLineageFacet(ctx, nodeId);
     if (lineage) facets.columnLineage = lineage;
     outputs.push({ ...dataset(own), ...(Object.keys(facets).length ? { facets } : {}) });
   }
