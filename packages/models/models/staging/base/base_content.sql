@@ -4,7 +4,10 @@ with numbered as (
   select
     r.*,
     nullif(trim(r.content_id), '') as content_key,
-    row_number() over (partition by trim(r.content_id) order by r.ingested_at) as copy_number
+    row_number() over (partition by trim(r.content_id) order by r.ingested_at) as copy_number,
+    -- Joins below go by this row number, not by content_key: a null key is a row too, and
+    -- "is not distinct from" cannot be hashed (28k titles took minutes joined that way).
+    row_number() over () as row_key
   from {{source "raw" "content"}} as r
 ),
 genre_spellings as (
@@ -20,18 +23,18 @@ country_spellings as (
   group by 1
 ),
 title_genres as (
-  select n.content_key, n.copy_number, array_agg(gs.genre order by g.ordinality) as genres
+  select n.row_key, array_agg(gs.genre order by g.ordinality) as genres
   from numbered as n
   cross join lateral unnest(string_to_array({{> blank_to_null col="n.listed_in"}}, ',')) with ordinality as g(name, ordinality)
   join genre_spellings as gs on gs.genre_key = lower(trim(g.name))
-  group by n.content_key, n.copy_number
+  group by n.row_key
 ),
 title_countries as (
-  select n.content_key, n.copy_number, array_agg(cs.country order by c.ordinality) as countries
+  select n.row_key, array_agg(cs.country order by c.ordinality) as countries
   from numbered as n
   cross join lateral unnest(string_to_array({{> blank_to_null col="n.country"}}, ',')) with ordinality as c(name, ordinality)
   join country_spellings as cs on cs.country_key = lower(trim(c.name))
-  group by n.content_key, n.copy_number
+  group by n.row_key
 ),
 parsed as (
   select
@@ -43,8 +46,8 @@ parsed as (
     tg.genres,
     tc.countries
   from numbered as n
-  left join title_genres as tg on tg.content_key is not distinct from n.content_key and tg.copy_number = n.copy_number
-  left join title_countries as tc on tc.content_key is not distinct from n.content_key and tc.copy_number = n.copy_number
+  left join title_genres as tg on tg.row_key = n.row_key
+  left join title_countries as tc on tc.row_key = n.row_key
 )
 select
   p.content_key as content_id,

@@ -10,7 +10,7 @@ with parsed as (
     t.content_id is not null as title_known,
     row_number() over (partition by trim(r.rating_id) order by r.ingested_at) as copy_number
   from {{source "raw" "ratings"}} as r
-  left join {{ref "stg_users"}} as m on m.user_id::text = trim(r.user_id)
+  left join {{ref "stg_users"}} as m on m.user_id = {{> to_id col="r.user_id"}}
   left join {{ref "stg_content"}} as t on t.content_id = trim(r.content_id)
 ),
 timed as (

@@ -9,7 +9,7 @@ with parsed as (
     m.user_id is not null as member_known,
     row_number() over (partition by trim(r.event_id) order by r.ingested_at) as copy_number
   from {{source "raw" "subscriptions"}} as r
-  left join {{ref "stg_users"}} as m on m.user_id::text = trim(r.user_id)
+  left join {{ref "stg_users"}} as m on m.user_id = {{> to_id col="r.user_id"}}
 ),
 timed as (
   select p.*, {{> event_time col="p.event_at" tz="p.time_zone"}} as event_ts

@@ -15,7 +15,7 @@ with parsed as (
     t.content_id is not null as title_known,
     t.content_type
   from {{source "raw" "views"}} as r
-  left join {{ref "stg_users"}} as m on m.user_id::text = trim(r.user_id)
+  left join {{ref "stg_users"}} as m on m.user_id = {{> to_id col="r.user_id"}}
   left join {{ref "stg_content"}} as t on t.content_id = trim(r.content_id)
 ),
 timed as (
