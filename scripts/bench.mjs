@@ -1,6 +1,7 @@
 // pnpm bench [name]: runs every benchmark (packages/*/bench/<name>.bench.mjs) or the one named,
 // prints its figures and appends them to bench-results/<name>.jsonl for comparison over time.
 import { appendFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -23,10 +24,14 @@ mkdirSync(join(root, 'bench-results'), { recursive: true });
 for (const bench of chosen) {
   console.log(`\n== bench ${bench.name} (packages/${bench.pkg}) ==`);
   const module = await import(pathToFileURL(bench.path).href);
+  // Load averages before and after: on a shared machine a slow figure can be another process's.
+  const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
   const report = await module.default();
+  const load = { before: loadBefore, after: loadavg().map((l) => Number(l.toFixed(2))) };
   console.table(report.results);
   if (report.notes) for (const note of report.notes) console.log(note);
-  const line = JSON.stringify({ at: new Date().toISOString(), node: process.version, ...report });
+  console.log(`load average (1, 5, 15 min): ${load.before.join(' ')} before, ${load.after.join(' ')} after`);
+  const line = JSON.stringify({ at: new Date().toISOString(), node: process.version, load, ...report });
   appendFileSync(join(root, 'bench-results', `${bench.name}.jsonl`), line + '\n');
   console.log(`written to bench-results/${bench.name}.jsonl`);
 }

@@ -5,7 +5,10 @@
 {{#if is_incremental}}
 with last_build as (select coalesce(max(complete_at), '-infinity') as watermark from {{this}})
 {{/if}}
-select *
+select
+  view_id, user_id, content_id, show_id, format, genre, country_code,
+  region, device, started_at, started_at_local, started_on_utc, started_on_local, local_hour,
+  local_weekday, daypart, seconds_watched, completion, is_real_view, ingested_at, complete_at
 from {{ref "int_views_enriched"}}
 {{#if is_incremental}}
 where complete_at > (select watermark from last_build)
