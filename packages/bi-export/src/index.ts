@@ -25,7 +25,7 @@ export { KPI_MEASURES, measuresFor, type KpiMeasure } from './semantic/kpi-measu
 export { pushDataset, type PushDataset, type PowerBiPublishResult } from './publish/powerbi-publisher.js';
 export type { TableauPublishResult, TableauUpload } from './publish/tableau-publisher.js';
 export { retryAfterMs } from './publish/http-client.js';
-export { createPortal, type PortalOptions, type PortalExtensions } from './serve/create-portal.js';
+export { createPortal, mergePortalExtensions, type PortalOptions, type PortalExtensions } from './serve/create-portal.js';
 export { servePortal, type ServeOptions, type RunningPortal } from './serve/serve-portal.js';
 export { renderPage, escapeHtml, assetUrl, type PageOptions, type NavLink } from './serve/page-layout.js';
 export { loadPortalConfig, parsePortalConfig, type PortalConfig, type PortalAccount, type SessionSettings } from './serve/portal-config.js';

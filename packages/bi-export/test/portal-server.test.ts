@@ -271,7 +271,23 @@ describe('bi serve and bi users hash on the command line', () => {
     expect(short).toBe(2);
   });
 
-  it('bi serve reads powerbi: and tableau: from the same file, adds their pages and vendor hosts to the CSP', async () => {
+  it('bi serve refuses, before opening the database, Power BI without rls_role when a user is limited to regions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reel-portal-embed-'));
+    try {
+      const users = await portalUsersYaml([{ name: 'ana', role: 'analyst', regions: ['Europe'], password: 'correct horse battery' }]);
+      writeFileSync(join(dir, 'portal.yml'), `${users}powerbi:\n  tenant_id: t-1\n  client_id: c-1\n  workspace_id: w-1\n  report_id: r-1\n  filter: {table: dim_region, column: region}\n`);
+      const lines: string[] = [];
+      const code = await main(['serve', '--config', 'portal.yml', '--port', '0'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }, { DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', POWERBI_CLIENT_SECRET: 's', NO_COLOR: '1' }, dir);
+      expect(code).toBe(2);
+      expect(lines.join('\n')).toBe(
+        'bi: portal.yml:7:3  powerbi: has no rls_role, but ana (Europe) is limited to regions: without an RLS identity the embed token reads every region; add rls_role: "Region {region}" (the dataset\'s role per region, or one role keyed on the user name); the report filter alone can be removed in the browser',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bi serve reads powerbi: and tableau: from the same file, adds their pages and vendor hosts to the CSP, beside other extensions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'reel-portal-embed-'));
     try {
       const users = await portalUsersYaml([{ name: 'ana', role: 'analyst', regions: ['Europe'], password: 'correct horse battery' }]);
@@ -281,6 +297,7 @@ describe('bi serve and bi users hash on the command line', () => {
         '  client_id: c-1',
         '  workspace_id: w-1',
         '  report_id: r-1',
+        '  rls_role: "Region {region}"',
         '  filter: {table: dim_region, column: region}',
         'tableau:',
         '  server_url: https://tableau.example.com',
@@ -291,13 +308,28 @@ describe('bi serve and bi users hash on the command line', () => {
         '',
       ].join('\n');
       writeFileSync(join(dir, 'portal.yml'), `${users}${embed}`);
-      const portal = await servePortal({ projectDir: built.project, configFile: 'portal.yml', port: 0, host: '127.0.0.1', cwd: dir, env: { DATABASE_URL: built.db.url, POWERBI_CLIENT_SECRET: 's', TABLEAU_CONNECTED_APP_SECRET: 'x'.repeat(32) } });
+      const whoami: FastifyPluginAsync = async (extra) => {
+        extra.get('/api/embed/whoami', async (request) => ({ user: request.portalUser }));
+      };
+      const extensions = { routes: whoami, csp: { connectSrc: ['https://api.example.com'] }, nav: [{ href: '/api/embed/whoami', label: 'Who am I' }] };
+      const portal = await servePortal({ projectDir: built.project, configFile: 'portal.yml', port: 0, host: '127.0.0.1', cwd: dir, extensions, env: { DATABASE_URL: built.db.url, POWERBI_CLIENT_SECRET: 's', TABLEAU_CONNECTED_APP_SECRET: 'x'.repeat(32) } });
       try {
-        const signIn = await fetch(new URL('sign-in', portal.url));
-        const csp = signIn.headers.get('content-security-policy') ?? '';
+        const signInPage = await fetch(new URL('sign-in', portal.url));
+        const csp = signInPage.headers.get('content-security-policy') ?? '';
         expect(csp).toMatch(/frame-src[^;]*https:\/\/app\.powerbi\.com/);
         expect(csp).toMatch(/frame-src[^;]*https:\/\/tableau\.example\.com/);
+        expect(csp).toMatch(/connect-src[^;]*https:\/\/tableau\.example\.com https:\/\/api\.example\.com/);
         expect((await fetch(new URL('reports/powerbi', portal.url), { redirect: 'manual' })).status).toBe(303);
+        // The extensions passed in are served beside the embedded reports of the file, not instead of them.
+        const signIn = await fetch(new URL('sign-in', portal.url), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=ana&password=correct+horse+battery' });
+        expect(signIn.status).toBe(303);
+        const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+        const tableau = await fetch(new URL('reports/tableau', portal.url), { headers: { cookie } });
+        expect(tableau.status).toBe(200);
+        const page = await tableau.text();
+        expect(page).toContain('tableau.page.js');
+        expect(page).toContain('<a href="/api/embed/whoami">Who am I</a>');
+        expect(await (await fetch(new URL('api/embed/whoami', portal.url), { headers: { cookie } })).json()).toEqual({ user: { name: 'ana', role: 'analyst', regions: ['Europe'] } });
       } finally {
         await portal.close();
       }

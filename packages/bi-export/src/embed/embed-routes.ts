@@ -31,7 +31,7 @@ export function embedExtensions(config: EmbedConfig, options: EmbedRoutesOptions
   return { routes: embedRoutes(config, options), csp: embedCspSources(config), nav: embedNav(config) };
 }
 
-/** The Fastify plugin alone (routes expect `request.portalUser`, set by the portal's session hook). */
+/** The Fastify plugin alone (routes expect `request.portalUser` and `request.portalSessionEndsAt`, set by the portal's session hook). */
 export function embedRoutes(config: EmbedConfig, options: EmbedRoutesOptions = {}): FastifyPluginAsync {
   return async (app) => {
     const page = (request: FastifyRequest, options: Omit<PageOptions, 'user' | 'nav'>) =>
@@ -52,7 +52,8 @@ export function embedRoutes(config: EmbedConfig, options: EmbedRoutesOptions = {
       app.get(`/api/embed/${vendor.name}`, async (request, reply) => {
         const user: PortalUser | undefined = request.portalUser;
         if (!user) return reply.code(401).send({ error: 'not signed in', fix: 'sign in at /sign-in' });
-        return answer(reply, () => vendor.service.embedInfo(user), vendor.label, request);
+        // The token must not outlive the session it was minted for.
+        return answer(reply, () => vendor.service.embedInfo(user, request.portalSessionEndsAt), vendor.label, request);
       });
     }
   };

@@ -24,8 +24,11 @@ export function viewUrl(config: Pick<TableauEmbedConfig, 'serverUrl' | 'site' | 
 /**
  * Tableau embedding: a connected-app JWT per page view (HS256, `kid` = secret id, `iss` = client
  * id, `aud` 'tableau', `sub` the Tableau user, a random `jti`, `scp` ['tableau:views:embed'], `exp`
- * at most 10 minutes away, and the user's regions as a user attribute for RLS), or, with
- * `auth: trusted-ticket` for older Tableau Server, a ticket from `POST {server}/trusted`.
+ * at most 10 minutes away and never after the portal session ends, and the user's regions as a user
+ * attribute for RLS — ['*'] for a user who sees every region, so a policy can refuse a JWT without
+ * it), or, with `auth: trusted-ticket` for older Tableau Server, a ticket from `POST
+ * {server}/trusted`, which carries no regions: refused for a region-limited user unless
+ * `trusted_ticket_region_scope: workbook-user-filter` says the workbook limits rows by user.
  */
 export class TableauEmbedService {
   readonly http: HttpClient;
@@ -38,20 +41,22 @@ export class TableauEmbedService {
     this.http = new HttpClient({ maxRetries: 3, retryBaseMs: 500, maxWaitMs: 10_000, ...http, service: 'Tableau', secrets: () => [config.secretValue] });
   }
 
-  async embedInfo(user: PortalUser): Promise<TableauEmbedInfo> {
+  /** The embed config for one user; `sessionEndsAt` (epoch ms) caps the JWT's exp. */
+  async embedInfo(user: PortalUser, sessionEndsAt?: number): Promise<TableauEmbedInfo> {
     if (this.config.auth === 'trusted-ticket') {
       return { auth: 'trusted-ticket', src: viewUrl(this.config, await this.trustedTicket(user)), apiScript: `${this.config.serverUrl}/javascripts/api/tableau-2.min.js` };
     }
-    const { token, expiresAt } = await this.connectedAppToken(user);
+    const { token, expiresAt } = await this.connectedAppToken(user, sessionEndsAt);
     return { auth: 'connected-app', src: viewUrl(this.config), token, expiry: new Date(expiresAt * 1000).toISOString() };
   }
 
-  /** A connected-app JWT for one user (Tableau accepts each `jti` once). */
-  async connectedAppToken(user: PortalUser): Promise<{ token: string; expiresAt: number }> {
+  /** A connected-app JWT for one user (Tableau accepts each `jti` once), expiring no later than `sessionEndsAt`. */
+  async connectedAppToken(user: PortalUser, sessionEndsAt?: number): Promise<{ token: string; expiresAt: number }> {
     const issuedAt = Math.floor(this.now() / 1000);
-    const expiresAt = issuedAt + this.config.tokenMinutes * 60;
-    const claims: Record<string, unknown> = { scp: ['tableau:views:embed'] };
-    if (this.config.regionAttribute && !user.regions.includes('*')) claims[this.config.regionAttribute] = [...user.regions];
+    const sessionEnd = sessionEndsAt === undefined ? Infinity : Math.floor(sessionEndsAt / 1000);
+    const expiresAt = Math.max(issuedAt + 1, Math.min(issuedAt + this.config.tokenMinutes * 60, sessionEnd));
+    // Every user gets the attribute (['*'] for all regions), so a data policy can deny a JWT without it.
+    const claims: Record<string, unknown> = { [this.config.regionAttribute]: [...user.regions], scp: ['tableau:views:embed'] };
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', kid: this.config.secretId, iss: this.config.clientId })
       .setIssuer(this.config.clientId)
@@ -66,6 +71,9 @@ export class TableauEmbedService {
 
   /** A trusted ticket: `POST {server}/trusted` with username and target_site; '-1' means refused. */
   async trustedTicket(user: PortalUser): Promise<string> {
+    if (!user.regions.includes('*') && this.config.trustedTicketRegionScope !== 'workbook-user-filter') {
+      throw new PublishError('no-region-limit', `${user.name} is limited to regions (${user.regions.join(', ')}) but a trusted ticket carries no region limit: use tableau.auth: connected-app, or set tableau.trusted_ticket_region_scope: workbook-user-filter once the workbook limits rows by Tableau user`);
+    }
     const response = await this.http.send({
       method: 'POST',
       url: `${this.config.serverUrl}/trusted`,

@@ -6,16 +6,23 @@ export interface CspExtensions {
   readonly imgSrc?: readonly string[];
 }
 
-const SOURCE = /^(https:\/\/[A-Za-z0-9*.-]+(:\d+)?(\/[^\s;,']*)?|'self'|data:|blob:)$/;
+// https hosts, and plain http only on this machine (the vendors' fakes in tests).
+const SOURCE = /^(https:\/\/[A-Za-z0-9*.-]+(:\d+)?(\/[^\s;,']*)?|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?|'self'|data:|blob:)$/;
+
+/** Whether `source` may be written in the portal's CSP: an https source, http://localhost or http://127.0.0.1, 'self', data: or blob:. */
+export function isCspSource(source: string): boolean {
+  return SOURCE.test(source);
+}
 
 /**
  * The portal's Content-Security-Policy: everything from 'self', no inline script, no framing of the
- * portal, plus only the hosts in `extensions`. A source that is not an https origin (or 'self',
- * data:, blob:) is refused, so a typo cannot open the policy.
+ * portal, plus only the hosts in `extensions`. A source that is not an https origin (or
+ * http://localhost / http://127.0.0.1 for tests, 'self', data:, blob:) is refused, so a typo cannot
+ * open the policy.
  */
 export function contentSecurityPolicy(extensions: CspExtensions = {}): string {
   const list = (name: string, extra: readonly string[] | undefined, base: string[] = ["'self'"]) => {
-    for (const source of extra ?? []) if (!SOURCE.test(source)) throw new TypeError(`CSP ${name}: "${source}" is not an https source (write e.g. https://app.powerbi.com)`);
+    for (const source of extra ?? []) if (!isCspSource(source)) throw new TypeError(`CSP ${name}: "${source}" is not an https source (write e.g. https://app.powerbi.com)`);
     return `${name} ${[...new Set([...base, ...(extra ?? [])])].join(' ')}`;
   };
   return [

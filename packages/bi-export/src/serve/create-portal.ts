@@ -21,6 +21,28 @@ export interface PortalExtensions {
   readonly nav?: readonly NavLink[];
 }
 
+/**
+ * Several extensions as one: all their routes, CSP sources and nav links, in order. A route
+ * declared by two of them is refused when the portal starts.
+ *
+ * @example
+ * ```ts
+ * const extensions = mergePortalExtensions(embedExtensions(embed), { routes: myRoutes, nav: [{ href: '/mine', label: 'Mine' }] });
+ * ```
+ */
+export function mergePortalExtensions(...list: readonly (PortalExtensions | undefined)[]): PortalExtensions {
+  const present = list.filter((e): e is PortalExtensions => e !== undefined);
+  const sources = (key: keyof CspExtensions) => present.flatMap((e) => e.csp?.[key] ?? []);
+  const routes = present.flatMap((e) => (e.routes ? [e.routes] : []));
+  return {
+    routes: async (app) => {
+      for (const plugin of routes) await app.register(plugin);
+    },
+    csp: { frameSrc: sources('frameSrc'), scriptSrc: sources('scriptSrc'), connectSrc: sources('connectSrc'), imgSrc: sources('imgSrc') },
+    nav: present.flatMap((e) => e.nav ?? []),
+  };
+}
+
 export interface PortalOptions {
   /** The users file, read with loadPortalConfig. */
   readonly config: PortalConfig;
@@ -85,6 +107,7 @@ export async function createPortal(options: PortalOptions): Promise<FastifyInsta
 
   await app.register(cookie);
   app.decorateRequest('portalUser', undefined);
+  app.decorateRequest('portalSessionEndsAt', undefined);
   app.decorate('portalNav', nav);
   app.decorate('portalPage', (request, page) => renderPage({ ...page, user: request.portalUser, nav }));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
@@ -98,6 +121,7 @@ export async function createPortal(options: PortalOptions): Promise<FastifyInsta
     }
     const session = sessions.touch(request.cookies[SESSION_COOKIE]);
     request.portalUser = session?.user;
+    request.portalSessionEndsAt = session ? sessions.endsAt(session) : undefined;
     if (session || request.routeOptions.config?.public) return;
     if (request.url.startsWith('/api/')) return reply.code(401).send({ error: 'not signed in', fix: 'sign in at /sign-in' });
     const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';

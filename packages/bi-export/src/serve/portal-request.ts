@@ -5,6 +5,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, set by the portal's onRequest hook after the session check; undefined on public routes without a session. */
     portalUser: PortalUser | undefined;
+    /** When the signed-in user's session ends if unused from now on (epoch ms): short-lived tokens handed out must not outlive it. */
+    portalSessionEndsAt: number | undefined;
   }
   interface FastifyInstance {
     /** The portal's navigation: the built-in dashboards, then the extensions' links. */

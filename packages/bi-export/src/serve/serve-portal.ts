@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { openDatabase, readProfileName, resolveTarget, UsageError } from '@reel/modeler';
-import { createPortal, type PortalExtensions } from './create-portal.js';
+import { createPortal, mergePortalExtensions, type PortalExtensions } from './create-portal.js';
 import { loadEmbedConfig } from '../embed/embed-config.js';
 import { embedExtensions } from '../embed/embed-routes.js';
 import { loadPortalConfig } from './portal-config.js';
@@ -17,6 +17,7 @@ export interface ServeOptions {
   readonly target?: string;
   readonly profilesDir?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** More routes, CSP sources and nav links, served beside the embedded reports of the config file. */
   readonly extensions?: PortalExtensions;
   readonly log?: (line: string) => void;
   readonly cwd?: string;
@@ -38,12 +39,13 @@ export async function servePortal(options: ServeOptions): Promise<RunningPortal>
   const projectDir = resolve(cwd, options.projectDir);
   // The users file first: a mistake there is reported before any connection is opened.
   const config = loadPortalConfig(resolve(cwd, options.configFile), options.configFile);
-  const embed = loadEmbedConfig(resolve(cwd, options.configFile), options.configFile, options.env ?? process.env);
+  // Its users, so that region rules (rls_role, all_regions_role, trusted tickets) are checked now.
+  const embed = loadEmbedConfig(resolve(cwd, options.configFile), options.configFile, options.env ?? process.env, config.accounts.values());
   const target = resolveTarget({ projectRoot: projectDir, profile: readProfileName(projectDir), target: options.target, profilesDir: options.profilesDir, env: options.env ?? process.env });
   const database = await openDatabase(target, { projectRoot: projectDir, threads: 10, log: options.log });
   try {
     // Warnings only (failed sign-ins, forged regions, errors), as JSON lines on stdout.
-    const app = await createPortal({ config, pool: database.pool, secure: options.secure, cacheMs: options.cacheMs, extensions: options.extensions ?? embedExtensions(embed), logger: { level: 'warn' } });
+    const app = await createPortal({ config, pool: database.pool, secure: options.secure, cacheMs: options.cacheMs, extensions: mergePortalExtensions(embedExtensions(embed), options.extensions), logger: { level: 'warn' } });
     try {
       await app.listen({ port: options.port, host: options.host });
     } catch (error) {

@@ -44,6 +44,11 @@ export class SessionStore {
     return session;
   }
 
+  /** When the session ends if unused from now on: its idle timeout or its absolute lifetime, whichever comes first. */
+  endsAt(session: Session): number {
+    return Math.min(session.lastSeenAt + this.settings.idleMs, session.createdAt + this.settings.absoluteMs);
+  }
+
   end(id: string | undefined): void {
     if (id) this.sessions.delete(id);
   }

@@ -60,7 +60,7 @@ export class FakeServer {
     this.troubles.push({ path, times, status: 429, retryAfter, method });
   }
 
-  /** The next `times` requests to paths matching `path` are answered with `status` (a 5xx). */
+  /** The next `times` requests to paths matching `path` are answered with `status` (a 5xx, or 401 TokenExpired). */
   fail(path: RegExp, times: number, status = 500, method?: string): void {
     this.troubles.push({ path, times, status, method });
   }
@@ -75,9 +75,10 @@ export class FakeServer {
     const trouble = this.troubles.find((t) => t.times > 0 && t.path.test(request.path) && (!t.method || t.method === request.method));
     if (trouble) {
       trouble.times--;
+      const [code, message] = trouble.status === 429 ? ['TooManyRequests', 'Rate limit exceeded'] : trouble.status === 401 ? ['TokenExpired', 'Access token has expired, resubmit with a new access token'] : ['InternalServerError', 'The service failed'];
       reply = {
         status: trouble.status,
-        body: { error: { code: trouble.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: trouble.status === 429 ? 'Rate limit exceeded' : 'The service failed' } },
+        body: { error: { code, message } },
         headers: trouble.retryAfter ? { 'Retry-After': trouble.retryAfter } : {},
       };
     } else {

@@ -64,6 +64,11 @@ export class PowerBiFake extends FakeServer {
     super((request) => this.route(request));
   }
 
+  /** Forgets every Azure AD token given so far: the next call with one is answered 403 TokenExpired, as Power BI does. */
+  expireAccessTokens(): void {
+    this.tokens.clear();
+  }
+
   private route(request: RecordedRequest): FakeReply {
     const tokenPath = `/${this.options.tenantId}/oauth2/v2.0/token`;
     if (request.path === tokenPath) return this.token(request);

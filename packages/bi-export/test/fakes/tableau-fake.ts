@@ -36,6 +36,8 @@ export interface TableauFakeOptions {
 /** An embed sign-in the fake saw: the JWT's claims, and whether it accepted it (and why not). */
 export interface EmbedSignIn {
   readonly siteName: unknown;
+  /** The JWT posted (tests find their own sign-in by it). */
+  readonly jwt?: unknown;
   readonly header?: Record<string, unknown>;
   readonly claims?: JWTPayload;
   readonly accepted: boolean;
@@ -156,7 +158,7 @@ export class TableauFake extends FakeServer {
     }
     // Tableau's connected-app error codes: 5 SYSTEM_USER_NOT_FOUND, 16 LOGIN_FAILED (bad claims, exp over 10 minutes, …).
     const refuse = (reason: string, extra: Partial<EmbedSignIn> = {}): FakeReply => {
-      this.embedSignIns.push({ siteName: body.siteName, accepted: false, reason, ...extra });
+      this.embedSignIns.push({ siteName: body.siteName, jwt: body.jwt, accepted: false, reason, ...extra });
       const code = reason.startsWith('no user') ? 5 : 16;
       return { status: 401, body: { result: { errors: [{ code, summary: code === 5 ? 'SYSTEM_USER_NOT_FOUND' : 'LOGIN_FAILED', message: reason }] } }, headers: cors(request) };
     };
@@ -186,7 +188,7 @@ export class TableauFake extends FakeServer {
     if (this.jtis.has(claims.jti!)) return refuse('the jti was used before', { header, claims });
     this.jtis.add(claims.jti!);
     if (this.options.users && !this.options.users.includes(claims.sub!)) return refuse(`no user ${claims.sub} on the site`, { header, claims });
-    this.embedSignIns.push({ siteName: body.siteName, header, claims, accepted: true });
+    this.embedSignIns.push({ siteName: body.siteName, jwt: body.jwt, header, claims, accepted: true });
     return { status: 200, body: { result: { session: { siteName: body.siteName } } }, headers: { ...cors(request), 'Set-Cookie': `workgroup_session_id=${randomUUID()}; Path=/; Secure; HttpOnly; SameSite=None` } };
   }
 

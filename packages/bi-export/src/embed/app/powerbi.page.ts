@@ -11,18 +11,22 @@ interface PowerBiEmbedInfo {
   accessToken: string;
   tokenType: 'Embed';
   expiry: string;
+  /** Until it expires, from the server's clock (the page's own may be off). */
+  expiresInMs: number;
   filters: models.IBasicFilter[];
 }
 
-/** Refresh this long before the token expires. */
+/** Refresh this long before the token expires… */
 const REFRESH_BEFORE_MS = 2 * 60_000;
+/** …but never sooner than this after the last one, so a short-lived token cannot make the page hammer the portal. */
+const MIN_REFRESH_WAIT_MS = 30_000;
 const powerbi = new service.Service(factories.hpmFactory, factories.wpmpFactory, factories.routerFactory);
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-function scheduleRefresh(report: Report, expiry: string): void {
+function scheduleRefresh(report: Report, expiresInMs: number): void {
   clearTimeout(refreshTimer);
-  const wait = Math.max(5_000, Date.parse(expiry) - Date.now() - REFRESH_BEFORE_MS);
+  const wait = Math.max(MIN_REFRESH_WAIT_MS, expiresInMs - REFRESH_BEFORE_MS);
   refreshTimer = setTimeout(() => void refresh(report), wait);
 }
 
@@ -31,7 +35,7 @@ async function refresh(report: Report): Promise<void> {
     const info = await fetchEmbedInfo<PowerBiEmbedInfo>();
     await report.setAccessToken(info.accessToken);
     state.tokenRefreshes++;
-    scheduleRefresh(report, info.expiry);
+    scheduleRefresh(report, info.expiresInMs);
   } catch (error) {
     fail(`The report's access could not be renewed: ${(error as Error).message ?? String(error)}. Reload the page.`);
   }
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
     fail(`Power BI reported an error: ${detail?.detailedMessage ?? detail?.message ?? 'unknown error'}`);
   });
   state.filters = info.filters;
-  scheduleRefresh(report, info.expiry);
+  scheduleRefresh(report, info.expiresInMs);
 }
 
 void main();
