@@ -1,4 +1,5 @@
-// Runs a command as a whole process and returns wall time (s) and peak memory (MiB).
+// Runs a command as a whole process and returns wall time (s), peak memory (MiB) and the CPU time
+// of all its threads (user + system, s; on a shared machine a truer figure than wall time).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,12 +23,17 @@ export function measure(args, { env = {}, cwd } = {}) {
     throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
   }
   let rssMiB = NaN;
+  let userSeconds = NaN;
+  let systemSeconds = NaN;
   try {
-    rssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+    const [rss, user, system] = readFileSync(rssFile, 'utf8').split(' ').map(Number);
+    rssMiB = rss / 1024;
+    userSeconds = user / 1e6;
+    systemSeconds = system / 1e6;
   } catch {
     // the process did not reach its exit handler
   }
-  return { seconds, rssMiB, stdout: result.stdout };
+  return { seconds, rssMiB, cpuSeconds: userSeconds + systemSeconds, userSeconds, systemSeconds, stdout: result.stdout };
 }
 
 export function median(values) {

@@ -189,34 +189,127 @@ function manifestMetadata(compiled: CompiledProject, invocation: InvocationInfo)
   };
 }
 
+/** The manifest's first piece, `{"metadata":{…}`: all that differs between two runs of an unchanged project. */
+export function manifestHeader(compiled: CompiledProject, invocation: InvocationInfo): string {
+  return `{"metadata":${JSON.stringify(manifestMetadata(compiled, invocation))}`;
+}
+
+/**
+ * What lets a manifest reuse entries of the previous one (commands/write-compiled.ts): a key per
+ * node (equal keys, equal entries), the previous manifest's bytes of an entry made from the same
+ * key, and where each keyed entry ends up in the new one.
+ */
+export interface ManifestReuse {
+  /** The key of a node's entry; undefined when it is always made again. */
+  key(node: GraphNode): string | undefined;
+  /** Where the previous manifest has `"id":{…}` of a node, when it was made from `key`. */
+  previous(id: string, key: string): ManifestSlice | undefined;
+  /** Where a keyed entry `"id":{…}` is in the new manifest, in bytes from the start. */
+  written(id: string, key: string, start: number, end: number): void;
+}
+
+/** Bytes `start` to `end` of a manifest's text. */
+export interface ManifestSlice {
+  readonly text: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One entry of a section: its text (or where the previous manifest has it) and its key. */
+interface SectionEntry {
+  readonly id: string;
+  readonly key: string | undefined;
+  readonly text: string | ManifestSlice;
+}
+
 /**
  * target/manifest.json in the shape of dbt's manifest v12, as JSON text in pieces: each entry is
  * serialised as soon as it is made, so a project of 10,000 models never holds the whole manifest
- * as objects (tens of megabytes of them).
+ * as objects (tens of megabytes of them). With `reuse`, an entry whose key has not changed is the
+ * previous manifest's bytes of it.
  */
-export function* manifestChunks(compiled: CompiledProject, invocation: InvocationInfo, database: string | null): Generator<string> {
+export function* manifestChunks(compiled: CompiledProject, invocation: InvocationInfo, database: string | null, reuse?: ManifestReuse): Generator<string | Buffer> {
   const context: ManifestContext = { compiled, projectName: compiled.project.settings.name, database };
-  const entries = function* (wanted: Section): Generator<string> {
+  const entries = function* (wanted: Section): Generator<SectionEntry> {
     for (const node of compiled.graph.nodes.values()) {
       if (sectionOf(node) !== wanted) continue;
-      yield `${JSON.stringify(node.uniqueId)}:${JSON.stringify(manifestEntry(node, context)[1])}`;
+      const key = reuse?.key(node);
+      const kept = key === undefined ? undefined : reuse!.previous(node.uniqueId, key);
+      yield { id: node.uniqueId, key, text: kept ?? `${JSON.stringify(node.uniqueId)}:${JSON.stringify(manifestEntry(node, context)[1])}` };
     }
   };
-  const edges = function* (map: ReadonlyMap<string, readonly string[]>): Generator<string> {
-    for (const id of compiled.graph.nodes.keys()) yield `${JSON.stringify(id)}:${JSON.stringify([...(map.get(id) ?? [])].sort())}`;
+  const edges = function* (map: ReadonlyMap<string, readonly string[]>): Generator<SectionEntry> {
+    for (const id of compiled.graph.nodes.keys()) yield { id, key: undefined, text: `${JSON.stringify(id)}:${JSON.stringify([...(map.get(id) ?? [])].sort())}` };
   };
-  yield `{"metadata":${JSON.stringify(manifestMetadata(compiled, invocation))}`;
-  yield* section('nodes', entries('nodes'));
-  yield* section('sources', entries('sources'));
-  yield* section('macros', macroEntries(compiled, context.projectName));
-  yield ',"docs":{}';
-  yield* section('exposures', entries('exposures'));
-  yield ',"metrics":{},"groups":{},"selectors":{},"disabled":{}';
-  yield* section('parent_map', edges(compiled.graph.parents));
-  yield* section('child_map', edges(compiled.graph.children));
-  yield ',"group_map":{},"saved_queries":{},"semantic_models":{}';
-  yield* section('unit_tests', entries('unit_tests'));
-  yield '}';
+  const macros = function* (): Generator<SectionEntry> {
+    for (const text of macroEntries(compiled, context.projectName)) yield { id: '', key: undefined, text };
+  };
+  const output = new SectionWriter(reuse);
+  yield output.text(manifestHeader(compiled, invocation));
+  yield* output.section('nodes', entries('nodes'));
+  yield* output.section('sources', entries('sources'));
+  yield* output.section('macros', macros());
+  yield output.text(',"docs":{}');
+  yield* output.section('exposures', entries('exposures'));
+  yield output.text(',"metrics":{},"groups":{},"selectors":{},"disabled":{}');
+  yield* output.section('parent_map', edges(compiled.graph.parents));
+  yield* output.section('child_map', edges(compiled.graph.children));
+  yield output.text(',"group_map":{},"saved_queries":{},"semantic_models":{}');
+  yield* output.section('unit_tests', entries('unit_tests'));
+  yield output.text('}');
+}
+
+const COMMA = 0x2c;
+
+/**
+ * Joins entries into pieces of up to 200, or into runs of the previous manifest's bytes (entries
+ * kept in the same order are one run), counting bytes so that `reuse` learns where each keyed
+ * entry is.
+ */
+class SectionWriter {
+  private bytes = 0;
+
+  constructor(private readonly reuse: ManifestReuse | undefined) {}
+
+  text(text: string): string {
+    if (this.reuse) this.bytes += Buffer.byteLength(text);
+    return text;
+  }
+
+  /** `,"name":{…}`, in pieces. */
+  *section(name: string, entries: Iterable<SectionEntry>): Generator<string | Buffer> {
+    let piece = this.text(`,${JSON.stringify(name)}:{`);
+    let run: { text: Buffer; start: number; end: number } | undefined;
+    let count = 0;
+    for (const entry of entries) {
+      if (count > 0) piece += this.text(',');
+      const start = this.bytes;
+      if (typeof entry.text === 'string') {
+        if (run) yield run.text.subarray(run.start, run.end);
+        run = undefined;
+        piece += this.text(entry.text);
+      } else {
+        const slice = entry.text;
+        if (run && piece === ',' && run.text === slice.text && run.end + 1 === slice.start && slice.text[run.end] === COMMA) {
+          // The comma and this entry follow the run in the previous manifest too.
+          run.end = slice.end;
+        } else {
+          if (run) yield run.text.subarray(run.start, run.end);
+          if (piece) yield piece;
+          run = { ...slice };
+        }
+        piece = '';
+        this.bytes += slice.end - slice.start;
+      }
+      if (entry.key !== undefined) this.reuse!.written(entry.id, entry.key, start, this.bytes);
+      if (++count % 200 === 0 && piece) {
+        yield piece;
+        piece = '';
+      }
+    }
+    if (run) yield run.text.subarray(run.start, run.end);
+    yield piece + this.text('}');
+  }
 }
 
 export const macroId = (projectName: string, name: string) => `macro.${projectName}.${name}`;
@@ -258,20 +351,6 @@ export function seedChecksum(path: string): { name: string; checksum: string } {
 
 function sectionOf(node: GraphNode): Section {
   return node.kind === 'source' ? 'sources' : node.kind === 'exposure' ? 'exposures' : node.kind === 'unit_test' ? 'unit_tests' : 'nodes';
-}
-
-/** `,"name":{…}` in pieces of up to 200 entries. */
-function* section(name: string, entries: Iterable<string>): Generator<string> {
-  let piece = `,${JSON.stringify(name)}:{`;
-  let count = 0;
-  for (const entry of entries) {
-    piece += count === 0 ? entry : `,${entry}`;
-    if (++count % 200 === 0) {
-      yield piece;
-      piece = '';
-    }
-  }
-  yield `${piece}}`;
 }
 
 /** The manifest as one object (for tests and small projects). */

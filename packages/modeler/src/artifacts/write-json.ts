@@ -7,12 +7,12 @@ export function writeJsonAtomic(path: string, value: unknown, pretty = false): v
 }
 
 /** Writes text given in pieces (a large artifact) through a temp file and a rename. */
-export function writeChunksAtomic(path: string, chunks: Iterable<string>): void {
+export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w');
   try {
-    for (const chunk of chunks) writeSync(fd, chunk);
+    for (const chunk of chunks) writeAll(fd, chunk);
   } finally {
     closeSync(fd);
   }
@@ -23,17 +23,25 @@ export function writeChunksAtomic(path: string, chunks: Iterable<string>): void 
  * Like writeChunksAtomic, but gives the event loop a turn between pieces: while a build runs, the
  * manifest is written in the gaps between queries instead of holding them up.
  */
-export async function writeChunksAtomicInTurns(path: string, chunks: Iterable<string>): Promise<void> {
+export async function writeChunksAtomicInTurns(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w');
   try {
     for (const chunk of chunks) {
-      writeSync(fd, chunk);
+      writeAll(fd, chunk);
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     closeSync(fd);
   }
   renameSync(temp, path);
+}
+
+function writeAll(fd: number, chunk: string | Uint8Array): void {
+  if (typeof chunk === 'string') {
+    writeSync(fd, chunk);
+    return;
+  }
+  for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
 }

@@ -19,7 +19,7 @@ export async function compileCommand(options: CompileCommandOptions, output: Out
   const compiled = await compileWith(context);
   // Selected before target/ is written: --state may be target/ itself.
   const selected = options.select?.length ? selectNodes(compiled.graph, options.select, options.exclude, selectionContext(compiled, options.state)) : undefined;
-  await writeCompiled(compiled, newInvocation(), databaseName(context.target.url), { format: options.format ?? true });
+  await writeCompiled(compiled, newInvocation(), databaseName(context.target.url), { format: options.format ?? true, reuse: context.partialParse });
   if (selected) {
     const { formatOne } = await import('../format/format-sql.js');
     for (const id of compiled.graph.topologicalOrder(selected)) {

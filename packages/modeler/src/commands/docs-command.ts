@@ -2,11 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { emptyCatalog, readCatalog, type CatalogArtifact } from '../artifacts/catalog.js';
 import { newInvocation } from '../artifacts/metadata.js';
-import { writeJsonAtomic } from '../artifacts/write-json.js';
+import { writeChunksAtomic } from '../artifacts/write-json.js';
+import { LineageCache, lineageKey } from '../cache/lineage-cache.js';
+import { OutputRecord } from '../cache/output-record.js';
 import type { Output } from '../cli/output.js';
 import { docsManifest } from '../docs/docs-manifest.js';
 import { serveDocs } from '../docs/docs-server.js';
-import { writeDocsSite } from '../docs/write-docs-site.js';
+import { reuseDocsSite, siteInputKey } from '../docs/reuse-site.js';
+import { DOCS_APP_DIR, writeDocsSite } from '../docs/write-docs-site.js';
 import { UsageError } from '../errors/index.js';
 import { ConnectionError } from '../errors/index.js';
 import { openDatabase } from '../execute/connection/open-database.js';
@@ -52,7 +55,7 @@ export async function docsGenerateCommand(options: DocsGenerateOptions, output: 
   const compiled = await compileWith(context);
   const target = targetDir(compiled);
   const targetPath = compiled.project.settings.targetPath;
-  await writeCompiled(compiled, invocation, databaseName(context.target.url), { format: options.format ?? true });
+  const fingerprint = await writeCompiled(compiled, invocation, databaseName(context.target.url), { format: options.format ?? true, reuse: context.partialParse });
   phase('compile');
 
   let catalog: CatalogArtifact;
@@ -69,34 +72,64 @@ export async function docsGenerateCommand(options: DocsGenerateOptions, output: 
       await database.close();
     }
   }
-  writeJsonAtomic(join(target, 'catalog.json'), catalog);
+  const catalogText = JSON.stringify(catalog);
+  writeChunksAtomic(join(target, 'catalog.json'), [catalogText]);
   phase('catalog');
 
   let lineage: LineageArtifact | undefined;
-  try {
-    await loadParser();
-    const { projectLineage } = await import('../lineage/project-lineage.js');
-    lineage = await projectLineage(compiled, catalog);
-    writeJsonAtomic(join(target, 'lineage.json'), lineage);
-  } catch (error) {
-    // The site is still worth having without column lineage.
-    output.err(`warning: column lineage could not be computed (${(error as Error).message}); the site shows none`);
+  let lineageText: string | undefined;
+  let lineageSummary: LineageSummary | undefined;
+  // Lineage is made from the compiled project and the catalog only: when both are as last time,
+  // target/lineage.json is kept (with this run's time).
+  const lineageRecord = fingerprint && context.partialParse ? { record: new OutputRecord<LineageSummary>(join(target, '.reel-cache', 'lineage-record.json')), key: lineageKey(fingerprint, catalogText) } : undefined;
+  const lineagePath = join(target, 'lineage.json');
+  const kept = lineageRecord?.record.unchanged(lineageRecord.key);
+  if (kept && typeof kept.nodes === 'number') {
+    lineageText = withGeneratedAt(readFileSync(lineagePath, 'utf8'), new Date().toISOString());
+    lineageSummary = kept;
+  }
+  if (lineageText === undefined) {
+    try {
+      lineageRecord?.record.forget();
+      await loadParser();
+      const { projectLineage } = await import('../lineage/project-lineage.js');
+      const cache = context.partialParse ? LineageCache.open(join(target, '.reel-cache')) : LineageCache.disabled();
+      lineage = projectLineage(compiled, catalog, { cache });
+      cache.save();
+      lineageText = JSON.stringify(lineage);
+      const nodes = Object.values(lineage.nodes);
+      lineageSummary = { nodes: nodes.length, unresolved: nodes.reduce((n, m) => n + m.columns.filter((c) => c.unresolved !== undefined).length, 0) };
+    } catch (error) {
+      // The site is still worth having without column lineage.
+      lineage = lineageText = lineageSummary = undefined;
+      output.err(`warning: column lineage could not be computed (${(error as Error).message}); the site shows none`);
+    }
+  }
+  if (lineageText !== undefined) {
+    writeChunksAtomic(lineagePath, [lineageText]);
+    if (lineageSummary) lineageRecord?.record.write(lineageRecord.key, [lineagePath], lineageSummary);
   }
   phase('lineage');
 
-  const manifest = docsManifest(compiled);
   const runResultsPath = join(target, 'run_results.json');
-  const runResults = existsSync(runResultsPath) ? (JSON.parse(readFileSync(runResultsPath, 'utf8')) as object) : undefined;
-  const site = await writeDocsSite(join(target, 'docs'), { manifest, catalog, runResults, lineage });
+  const runResultsText = existsSync(runResultsPath) ? readFileSync(runResultsPath, 'utf8') : undefined;
+  const runResults = runResultsText === undefined ? undefined : (JSON.parse(runResultsText) as object);
+  const outDir = join(target, 'docs');
+  // With the same inputs as last time, the site is kept (only its time changes); with
+  // --no-partial-parse it is always written again.
+  const record = fingerprint && context.partialParse ? { file: join(target, '.reel-cache', 'docs-site.json'), key: siteInputKey({ compiled: fingerprint, catalog: catalogText, lineage: lineageText, runResults: runResultsText }) } : undefined;
+  const generatedAt = new Date().toISOString();
+  const site =
+    (record && reuseDocsSite(outDir, record, DOCS_APP_DIR, generatedAt)) ||
+    (await writeDocsSite(outDir, { manifest: docsManifest(compiled), catalog, runResults, lineage: lineage ?? (lineageText === undefined ? undefined : (JSON.parse(lineageText) as LineageArtifact)) }, { generatedAt, record }));
   phase('site');
 
   const built = Object.keys(catalog.nodes).length + Object.keys(catalog.sources).length;
   output.out(`Reel · project ${compiled.project.settings.name} · ${countNodes(compiled.graph.nodes.values()) || 'no nodes yet'}`);
   output.out(options.emptyCatalog ? 'Catalog: empty (--empty-catalog): column types are the declared ones' : `Catalog: ${built} relation${built === 1 ? '' : 's'} found on ${context.target.display}`);
-  if (lineage) {
-    const models = Object.values(lineage.nodes);
-    const unresolved = models.reduce((n, m) => n + m.columns.filter((c) => c.unresolved !== undefined).length, 0);
-    output.out(`Lineage: ${models.length} model${models.length === 1 ? '' : 's'}${unresolved ? `, ${unresolved} column${unresolved === 1 ? '' : 's'} partly unresolved` : ''}`);
+  if (lineageSummary) {
+    const { nodes, unresolved } = lineageSummary;
+    output.out(`Lineage: ${nodes} model${nodes === 1 ? '' : 's'}${unresolved ? `, ${unresolved} column${unresolved === 1 ? '' : 's'} partly unresolved` : ''}`);
   }
   if (!runResults) output.out('No run_results.json yet: tests show no results (run `model build` first).');
   output.out(
@@ -104,6 +137,18 @@ export async function docsGenerateCommand(options: DocsGenerateOptions, output: 
   );
   output.out(`Open ${targetPath}/docs/index.html in a browser, or run \`model docs serve\`.`);
   return 0;
+}
+
+/** What the last line about lineage says: how many models and snapshots, and how many columns are partly unresolved. */
+interface LineageSummary {
+  readonly nodes: number;
+  readonly unresolved: number;
+}
+
+/** lineage.json's text with another `generated_at` (it comes first after the version). */
+function withGeneratedAt(text: string, generatedAt: string): string {
+  const at = text.indexOf(',"nodes":');
+  return `{"version":1,"generated_at":${JSON.stringify(generatedAt)}${at < 0 ? '}' : text.slice(at)}`;
 }
 
 /** `model docs serve`: serves target/docs on 127.0.0.1 until stopped. */

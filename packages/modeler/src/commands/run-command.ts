@@ -60,7 +60,7 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   output.out(`Reel · project ${compiled.project.settings.name} · target ${context.target.name} (${context.target.display}) · ${countNodes(compiled.graph.nodes.values())}`);
   let plan = buildPlan(compiled, { command: options.command, selected, excluded, fullRefresh: options.fullRefresh });
   if (plan.steps.length === 0) {
-    await writeCompiled(compiled, invocation, databaseName(context.target.url), { format: options.format ?? true });
+    await writeCompiled(compiled, invocation, databaseName(context.target.url), { format: options.format ?? true, reuse: context.partialParse });
     output.out('Nothing to do: the selection matched no nodes this command runs.');
     return 0;
   }
@@ -97,7 +97,7 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
     output.out(`Atomic: building into ${deploy.schemas.map((s) => s.next).join(', ')}; ${deploy.schemas.map((s) => s.live).join(', ')} switch${deploy.schemas.length === 1 ? 'es' : ''} over only if every node succeeds`);
   }
   // Formatting and writing target/compiled happens in worker threads while the plan runs.
-  const writing = writeCompiled(liveCompiled, invocation, databaseName(context.target.url), { format: options.format ?? true });
+  const writing = writeCompiled(liveCompiled, invocation, databaseName(context.target.url), { format: options.format ?? true, reuse: context.partialParse });
   writing.catch(() => undefined);
   const reporter = new Reporter(output, compiled);
   output.out(`Running ${plan.steps.length} node${plan.steps.length === 1 ? '' : 's'} on ${threads} thread${threads === 1 ? '' : 's'} (PostgreSQL ${database.serverVersion})`);

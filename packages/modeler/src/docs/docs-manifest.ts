@@ -16,11 +16,11 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
   const exposures: Record<string, ManifestEntry> = {};
   const parentMap: Record<string, readonly string[]> = {};
   for (const node of compiled.graph.nodes.values()) {
-    const common = { unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags };
+    // Written out in each entry rather than spread: one object per entry, not two.
     switch (node.kind) {
       case 'model':
         nodes[node.uniqueId] = {
-          ...common,
+          unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags,
           resource_type: 'model',
           fqn: [project, ...(node.folder ? node.folder.split('/') : []), node.name],
           schema: node.relation.schema,
@@ -37,11 +37,11 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
         };
         break;
       case 'seed':
-        nodes[node.uniqueId] = { ...common, resource_type: 'seed', schema: node.relation.schema, relation_name: quoteRelation(node.relation), columns: columns(node.columns) };
+        nodes[node.uniqueId] = { unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags, resource_type: 'seed', schema: node.relation.schema, relation_name: quoteRelation(node.relation), columns: columns(node.columns) };
         break;
       case 'test':
         nodes[node.uniqueId] = {
-          ...common,
+          unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags,
           resource_type: 'test',
           config: { severity: node.config.severity.toUpperCase(), where: node.config.where ?? null },
           raw_code: node.rawSql,
@@ -54,7 +54,7 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
         break;
       case 'source':
         sources[node.uniqueId] = {
-          ...common,
+          unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags,
           resource_type: 'source',
           schema: node.relation.schema,
           source_name: node.sourceName,
@@ -66,7 +66,7 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
         break;
       case 'exposure':
         exposures[node.uniqueId] = {
-          ...common,
+          unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags,
           resource_type: 'exposure',
           type: node.exposureType,
           owner: { email: node.owner.email ?? null, name: node.owner.name ?? null },
@@ -77,7 +77,8 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
         };
         break;
     }
-    parentMap[node.uniqueId] = [...(compiled.graph.parents.get(node.uniqueId) ?? [])].sort();
+    const parents = compiled.graph.parents.get(node.uniqueId) ?? [];
+    parentMap[node.uniqueId] = parents.length < 2 ? parents : [...parents].sort();
   }
   return { metadata: { project_name: project }, nodes, sources, exposures, parent_map: parentMap };
 }

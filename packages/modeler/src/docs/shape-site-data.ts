@@ -22,12 +22,25 @@ export interface SiteData {
   readonly sql: readonly (readonly SqlTuple[])[];
 }
 
+/** The index, and each chunk's node records and SQL made when asked for (so they need not all be held at once). */
+export interface SiteShape {
+  readonly index: SiteIndex;
+  chunk(n: number): { readonly details: readonly NodeRecord[]; readonly sql: readonly SqlTuple[] };
+}
+
 /**
  * Shapes the artifacts for the browser: one compact index for lists, search and graphs, and per
  * node a small record with what its page shows. Reads only what pages show, so connection details
  * or anything else in the artifacts never reach the site.
  */
 export function shapeSiteData(input: DocsInput, generatedAt = new Date().toISOString()): SiteData {
+  const shape = shapeSite(input, generatedAt);
+  const chunks = Array.from({ length: shape.index.chunkCount }, (_, n) => shape.chunk(n));
+  return { index: shape.index, details: chunks.map((c) => c.details), sql: chunks.map((c) => c.sql) };
+}
+
+/** Like shapeSiteData, with each chunk made on demand. */
+export function shapeSite(input: DocsInput, generatedAt = new Date().toISOString()): SiteShape {
   const manifest = input.manifest as ManifestShape;
   const catalog = input.catalog as CatalogShape | undefined;
   const runResults = input.runResults as RunResultsShape | undefined;
@@ -81,8 +94,6 @@ export function shapeSiteData(input: DocsInput, generatedAt = new Date().toISOSt
   const parents: number[][] = [];
   const tags: Record<number, string> = {};
   const statuses: Record<number, string> = {};
-  const details: NodeRecord[][] = [];
-  const sql: SqlTuple[][] = [];
   const nameOfId = (other: string) => {
     const n = number.get(other);
     return n === undefined ? undefined : entries[n]!.name;
@@ -108,17 +119,25 @@ export function shapeSiteData(input: DocsInput, generatedAt = new Date().toISOSt
     if (entry.tags?.length) tags[i] = entry.tags.join(' ');
     const run = runs.get(id);
     if (run?.status) statuses[i] = run.status;
-    const chunk = Math.floor(i / CHUNK_SIZE);
-    (details[chunk] ??= []).push(nodeRecord(entry, kind, catalogOf(id), lineage?.nodes?.[id], testsOf.get(i), run, number, nameOfId));
-    (sql[chunk] ??= []).push([entry.raw_code ?? '', entry.compiled_code ?? '']);
   });
+  const chunk = (n: number) => {
+    const details: NodeRecord[] = [];
+    const sql: SqlTuple[] = [];
+    for (let i = n * CHUNK_SIZE; i < Math.min(entries.length, (n + 1) * CHUNK_SIZE); i++) {
+      const { entry, kind } = entries[i]!;
+      const id = entry.unique_id;
+      details.push(nodeRecord(entry, kind, catalogOf(id), lineage?.nodes?.[id], testsOf.get(i), runs.get(id), number, nameOfId));
+      sql.push([entry.raw_code ?? '', entry.compiled_code ?? '']);
+    }
+    return { details, sql };
+  };
 
   const index: SiteIndex = {
     version: 1,
     project,
     generatedAt,
     chunkSize: CHUNK_SIZE,
-    chunkCount: details.length,
+    chunkCount: Math.ceil(entries.length / CHUNK_SIZE),
     kindNames: KINDS,
     kinds,
     names,
@@ -131,7 +150,7 @@ export function shapeSiteData(input: DocsInput, generatedAt = new Date().toISOSt
     erd: erdOf(entries, number),
     has: { catalog: Object.keys(catalog?.nodes ?? {}).length + Object.keys(catalog?.sources ?? {}).length > 0, runResults: runResults !== undefined, lineage: lineage !== undefined },
   };
-  return { index, details, sql };
+  return { index, chunk };
 }
 
 type LineageOfNode = LineageArtifact['nodes'][string];

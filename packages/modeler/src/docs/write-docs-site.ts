@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReelError } from '../errors/index.js';
 import type { DocsInput } from './docs-input.js';
-import { shapeSiteData } from './shape-site-data.js';
+import { forgetSiteRecord, writeSiteRecord, type SiteRecordOptions } from './reuse-site.js';
+import { shapeSite } from './shape-site-data.js';
 
 /**
  * The bundled browser app (app.js, app.css, and the licence of dagre, which it bundles), built by
@@ -18,6 +19,8 @@ export interface WriteDocsOptions {
   readonly appDir?: string;
   /** The time the site says it was generated (default: now). */
   readonly generatedAt?: string;
+  /** Where to record what the site was made from, so that reuseDocsSite can keep it next time. */
+  readonly record?: SiteRecordOptions;
 }
 
 /**
@@ -39,30 +42,30 @@ export async function writeDocsSite(outDir: string, input: DocsInput, options: W
       hint: 'build the modeler first: pnpm turbo build --filter=@reel/modeler',
     });
   }
-  const data = shapeSiteData(input, options.generatedAt);
+  if (options.record) forgetSiteRecord(options.record);
+  const generatedAt = options.generatedAt ?? new Date().toISOString();
+  const site = shapeSite(input, generatedAt);
   // Chunks of an earlier, larger project must not linger.
   await rm(join(outDir, 'nodes'), { recursive: true, force: true });
   await rm(join(outDir, 'sql'), { recursive: true, force: true });
   await mkdir(join(outDir, 'nodes'), { recursive: true });
   await mkdir(join(outDir, 'sql'), { recursive: true });
 
-  const files: [string, string][] = [
-    ['index.html', indexHtml(data.index.project)],
-    // JSON.parse of a string literal is parsed faster than the same object as a JavaScript literal.
-    ['data.js', `window.REEL_DOCS=JSON.parse(${JSON.stringify(JSON.stringify(data.index))});\n`],
-  ];
-  data.details.forEach((chunk, n) => files.push([join('nodes', `${n}.js`), chunkScript('nodes', n, chunk)]));
-  data.sql.forEach((chunk, n) => files.push([join('sql', `${n}.js`), chunkScript('sql', n, chunk)]));
-
   let bytes = 0;
-  // A few files at a time: thousands of concurrent writes gain nothing on one disk.
-  for (let i = 0; i < files.length; i += 16) {
-    await Promise.all(
-      files.slice(i, i + 16).map(async ([path, text]) => {
-        bytes += Buffer.byteLength(text);
-        await writeFile(join(outDir, path), text);
-      }),
-    );
+  let files = 0;
+  const write = (path: string, text: string) => {
+    writeFileSync(join(outDir, path), text);
+    bytes += Buffer.byteLength(text);
+    files++;
+  };
+  write('index.html', indexHtml(site.index.project));
+  // JSON.parse of a string literal is parsed faster than the same object as a JavaScript literal.
+  write('data.js', `window.REEL_DOCS=JSON.parse(${JSON.stringify(JSON.stringify(site.index))});\n`);
+  // One chunk at a time, written as soon as it is made: its records never outlive it.
+  for (let n = 0; n < site.index.chunkCount; n++) {
+    const chunk = site.chunk(n);
+    write(join('nodes', `${n}.js`), chunkScript('nodes', n, chunk.details));
+    write(join('sql', `${n}.js`), chunkScript('sql', n, chunk.sql));
   }
   // app.js, app.css and the licence of the bundled layout library.
   const assets = (await readdir(appDir)).filter((name) => !name.endsWith('.map'));
@@ -70,7 +73,9 @@ export async function writeDocsSite(outDir: string, input: DocsInput, options: W
     await copyFile(join(appDir, asset), join(outDir, asset));
     bytes += (await stat(join(outDir, asset))).size;
   }
-  return { files: files.length + assets.length, bytes };
+  const written = { files: files + assets.length, bytes };
+  if (options.record) writeSiteRecord(options.record, appDir, outDir, { generatedAt, chunkCount: site.index.chunkCount, ...written });
+  return written;
 }
 
 function chunkScript(kind: 'nodes' | 'sql', n: number, value: unknown): string {

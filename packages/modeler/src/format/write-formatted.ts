@@ -17,15 +17,21 @@ export interface WriteJob {
 
 const hash = (text: string) => createHash('sha1').update(text).digest('base64url');
 
+/** The hash of a compiled file's content, as the shards' record of what was written holds it. */
+export const contentHash = hash;
+
+/** A shard's record of what was written where: path → content hash. */
+export const writtenPath = (cacheDir: string, shard: string) => join(cacheDir, `written-${shard}.json`);
+
 /**
  * Formats (through a cache keyed by the SQL's hash) and writes compiled files, skipping files whose
  * content is already on disk. Runs in a worker thread, or inline when workers are unavailable.
  */
 export function writeFormatted(job: WriteJob, formatOne?: (sql: string) => string): { written: number; formatted: number } {
   const formattedPath = join(job.cacheDir, `formatted-${job.shard}.json`);
-  const writtenPath = join(job.cacheDir, `written-${job.shard}.json`);
+  const writtenFile = writtenPath(job.cacheDir, job.shard);
   const formattedCache = readJson(formattedPath);
-  const writtenBefore = readJson(writtenPath);
+  const writtenBefore = readJson(writtenFile);
   const formattedNext: Record<string, string> = {};
   const writtenNext: Record<string, string> = {};
   const existing = new Map<string, Set<string>>();
@@ -63,11 +69,11 @@ export function writeFormatted(job: WriteJob, formatOne?: (sql: string) => strin
   }
   mkdirSync(job.cacheDir, { recursive: true });
   if (job.format && formatted > 0) writeFileSync(formattedPath, JSON.stringify(formattedNext));
-  if (written > 0 || Object.keys(writtenBefore).length !== job.files.length) writeFileSync(writtenPath, JSON.stringify(writtenNext));
+  if (written > 0 || Object.keys(writtenBefore).length !== job.files.length) writeFileSync(writtenFile, JSON.stringify(writtenNext));
   return { written, formatted };
 }
 
-function readJson(path: string): Record<string, string> {
+export function readJson(path: string): Record<string, string> {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
   } catch {

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeProject, writeProject } from '../../test/fixture.js';
+import { LineageCache } from '../cache/lineage-cache.js';
 import { compileOrThrow, type CompiledProject } from '../compile.js';
 import { loadParser } from '../validate/validate-sql.js';
 import { projectLineage, type CatalogLike } from './project-lineage.js';
@@ -87,6 +91,35 @@ describe('projectLineage', () => {
     expect(columnsOf(artifact, 'model.demo.stg_orders')).toEqual(['id', 'status', 'total']);
     expect(edgesOf(artifact, 'model.demo.paid_orders', 'amount')).toEqual(['filter model.demo.stg_orders.status']);
     expect(artifact.nodes['model.demo.paid_orders']?.columns.find((c) => c.column === 'amount')?.unresolved).toBe('column "amount" is in no FROM item');
+  });
+
+  it('reuses a cached query’s lineage only while the relations it reads have the same columns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reel-lineage-cache-'));
+    try {
+      const catalog = (columns: Record<string, { name: string; index: number }>): CatalogLike => ({ nodes: {}, sources: { 'source.demo.raw.orders': { columns } } });
+      const one = catalog({ id: { name: 'id', index: 1 } });
+      const cache = LineageCache.open(dir);
+      const first = projectLineage(compiled, one, { cache });
+      cache.save();
+      // Mark every cached result, to see which are used.
+      const file = join(dir, 'lineage-cache.json');
+      writeFileSync(file, readFileSync(file, 'utf8').replaceAll('"warnings":[]', '"warnings":["cached"]'));
+      const cached = projectLineage(compiled, one, { cache: LineageCache.open(dir) });
+      expect(Object.values(cached.nodes).map((node) => node.warnings)).toEqual(Object.values(first.nodes).map(() => ['cached']));
+      expect(Object.values(cached.nodes).map((node) => node.columns)).toEqual(Object.values(first.nodes).map((node) => node.columns));
+      // raw.orders gained a column: what reads it (stg_orders, and through it paid_orders and fct_revenue) is resolved again.
+      const two = projectLineage(compiled, catalog({ id: { name: 'id', index: 1 }, status: { name: 'status', index: 2 } }), { cache: LineageCache.open(dir) });
+      expect(columnsOf(two, 'model.demo.stg_orders')).toEqual(['id', 'status']);
+      expect(Object.fromEntries(Object.entries(two.nodes).map(([id, node]) => [id, node.warnings]))).toEqual({
+        'model.demo.stg_users': ['cached'],
+        'model.demo.stg_orders': [],
+        'model.demo.paid_orders': [],
+        'model.demo.dim_users': ['cached'],
+        'model.demo.fct_revenue': [],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says when a select * cannot be expanded, and names relations outside the project', async () => {

@@ -54,12 +54,18 @@ export interface ArtifactEdge {
   readonly kind: LineageKind;
 }
 
-/** target/lineage.json: column-level lineage of every model in the project. */
+/** target/lineage.json: column-level lineage of every model and snapshot in the project. */
 export interface LineageArtifact {
   readonly version: 1;
   readonly generated_at: string;
   readonly nodes: Readonly<Record<string, {
-    readonly columns: readonly { readonly column: string; readonly edges: readonly ArtifactEdge[]; readonly unresolved?: string }[];
+    readonly columns: readonly {
+      readonly column: string;
+      readonly edges: readonly ArtifactEdge[];
+      readonly unresolved?: string;
+      /** Set on the columns a snapshot adds to its select's (dbt_scd_id, dbt_valid_from, …): they come from no upstream column. */
+      readonly produced_by?: 'snapshot';
+    }[];
     readonly warnings: readonly string[];
   }>>;
 }
