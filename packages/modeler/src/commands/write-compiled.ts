@@ -6,7 +6,8 @@ import { forgetArtifactRecord, previousManifest, reuseArtifacts, writeArtifactRe
 import { writeChunksAtomicInTurns } from '../artifacts/write-json.js';
 import type { CompiledProject } from '../compile.js';
 import { writeChangedCompiledFiles, writeCompiledFiles } from '../format/write-compiled-files.js';
-import type { GraphNode } from '../graph/nodes.js';
+import type { GraphNode, TestNode } from '../graph/nodes.js';
+import { isBuiltinTest } from '../render/builtin-tests.js';
 import { STATE_FILE, stateFileChunks } from '../state/state-file.js';
 
 export function targetDir(compiled: CompiledProject): string {
@@ -30,10 +31,10 @@ export interface WriteCompiledOptions {
 export async function writeCompiled(compiled: CompiledProject, invocation: InvocationInfo, database: string | null, options: WriteCompiledOptions): Promise<string | undefined> {
   const target = targetDir(compiled);
   const base = join(target, 'compiled', compiled.project.settings.name);
-  const files: { path: string; sql: string; node: GraphNode }[] = [];
+  const files: { path: string; sql: string; node: GraphNode; shaped?: boolean }[] = [];
   for (const node of compiled.graph.nodes.values()) {
     if (node.kind === 'model' || node.kind === 'snapshot') files.push({ path: join(base, node.file), sql: node.compiledSql, node });
-    else if (node.kind === 'test') files.push({ path: join(base, node.testType === 'singular' ? node.file : join(node.file.replace(/\.ya?ml$/, ''), `${node.name}.sql`)), sql: node.sql, node });
+    else if (node.kind === 'test') files.push({ path: join(base, node.testType === 'singular' ? node.file : join(node.file.replace(/\.ya?ml$/, ''), `${node.name}.sql`)), sql: node.sql, node, shaped: isShapedTest(node) });
   }
   const paths: ArtifactPaths = { record: join(target, '.reel-cache', 'artifacts.json'), manifest: join(target, 'manifest.json'), state: join(target, STATE_FILE), compiled: files.map((file) => file.path) };
   const fingerprint = artifactFingerprint(compiled, database, { format: options.format });
@@ -64,7 +65,7 @@ export async function writeCompiled(compiled: CompiledProject, invocation: Invoc
   const writing =
     changed && changed.length <= FEW_FILES && previous!.compiledFilesExist()
       ? writeChangedCompiledFiles(files, changed, join(target, '.reel-cache'), options.format)
-      : writeCompiledFiles(files.map(({ path, sql }) => ({ path, sql })), join(target, '.reel-cache'), options.format);
+      : writeCompiledFiles(files.map(({ path, sql, shaped }) => ({ path, sql, shaped })), join(target, '.reel-cache'), options.format);
   try {
     await writeChunksAtomicInTurns(paths.manifest, manifestChunks(compiled, invocation, database, entryReuse));
     await writeChunksAtomicInTurns(paths.state, stateFileChunks(compiled, invocation, database));
@@ -73,6 +74,15 @@ export async function writeCompiled(compiled: CompiledProject, invocation: Invoc
   }
   if (fingerprint) writeArtifactRecord(paths, fingerprint.value, invocation.invocationId, entries, options.format);
   return fingerprint?.value;
+}
+
+/**
+ * A built-in generic test whose SQL differs from others of its kind only in quoted identifiers
+ * outside parentheses: no `where` (user SQL inside a subquery), and accepted_values' values are
+ * quoted literals.
+ */
+function isShapedTest(node: TestNode): boolean {
+  return node.testType === 'generic' && isBuiltinTest(node.testName) && node.config.where === undefined && !(node.testName === 'accepted_values' && node.args.quote === false);
 }
 
 /** Below this many changed files, they are written without starting worker threads. */

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { shapeFormatter } from './format-by-shape.js';
 
 export interface CompiledFile {
   readonly path: string;
   readonly sql: string;
+  /** Laid out the same whatever its quoted identifiers are (see format-by-shape.ts). */
+  readonly shaped?: boolean;
 }
 
 export interface WriteJob {
@@ -47,13 +50,14 @@ export function writeFormatted(job: WriteJob, formatOne?: (sql: string) => strin
   };
   let written = 0;
   let formatted = 0;
+  const byShape = formatOne && shapeFormatter(formatOne);
   for (const file of job.files) {
     let text = file.sql;
     if (job.format && formatOne) {
       const key = hash(file.sql);
       let pretty = formattedCache[key];
       if (pretty === undefined) {
-        pretty = formatOne(file.sql);
+        pretty = file.shaped ? byShape!(file.sql) : formatOne(file.sql);
         formatted++;
       }
       formattedNext[key] = pretty;
