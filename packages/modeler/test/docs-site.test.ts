@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildManifest } from '../src/artifacts/manifest.js';
 import { newInvocation } from '../src/artifacts/metadata.js';
-import { compileOrThrow } from '../src/compile.js';
+import { compileOrThrow, compileProject } from '../src/compile.js';
 import { docsManifest } from '../src/docs/docs-manifest.js';
 import { serveDocs } from '../src/docs/docs-server.js';
 import { shapeSiteData } from '../src/docs/shape-site-data.js';
@@ -115,6 +115,39 @@ describe('writeDocsSite', () => {
     const full = JSON.parse(JSON.stringify(buildManifest(compiled, newInvocation(), 'shop')));
     const at = '2026-01-01T00:00:00.000Z';
     expect(shapeSiteData({ manifest: JSON.parse(JSON.stringify(docsManifest(compiled))) }, at)).toEqual(shapeSiteData({ manifest: full }, at));
+  });
+
+  it('lists snapshots with their strategy, SQL and column lineage, the same from either manifest', async () => {
+    const dir = writeProject({
+      ...SHOP_FILES,
+      'reel_project.yml': `${SHOP_FILES['reel_project.yml']}snapshots:\n  shop:\n    +schema: snapshots\n`,
+      'snapshots/customers_history.sql': 'select customer_id, upper(customer_name) as customer_name from {{ref "dim_customers"}}\n',
+      'snapshots/_snapshots.yml': 'snapshots:\n  - name: customers_history\n    description: Every version of each customer.\n    config: {unique_key: customer_id, strategy: check, check_cols: [customer_name], hard_deletes: invalidate}\n    columns:\n      - {name: customer_name, description: The name then.}\n',
+    });
+    try {
+      const result = await compileProject(dir, { target: { schema: 'public' } });
+      if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('\n'));
+      const compiled = result.compiled;
+      await loadParser();
+      const lineage = projectLineage(compiled);
+      const at = '2026-01-01T00:00:00.000Z';
+      const lean = shapeSiteData({ manifest: JSON.parse(JSON.stringify(docsManifest(compiled))), lineage }, at);
+      expect(lean).toEqual(shapeSiteData({ manifest: JSON.parse(JSON.stringify(buildManifest(compiled, newInvocation(), 'shop'))), lineage }, at));
+      const { index, details, sql } = lean;
+      const n = index.names.indexOf('customers_history');
+      expect(index.kindNames[index.kinds[n]!]).toBe('snapshot');
+      expect(index.parents[n]!.map((p) => index.names[p])).toEqual(['dim_customers']);
+      const record = details[Math.floor(n / index.chunkSize)]![n % index.chunkSize]!;
+      expect(record.description).toBe('Every version of each customer.');
+      expect(record.relation).toBe('"snapshots"."customers_history"');
+      expect(record.materialized).toBe('snapshot');
+      expect(record.facts).toEqual([['strategy', 'check'], ['unique key', 'customer_id'], ['check columns', 'customer_name'], ['hard deletes', 'invalidate']]);
+      const name = record.lineage!.columns.find(([column]) => column === 'customer_name')!;
+      expect(name[1]).toContainEqual([index.names.indexOf('dim_customers'), 'customer_name', 2]); // 2: transformed
+      expect(sql[Math.floor(n / index.chunkSize)]![n % index.chunkSize]![0]).toContain('upper(customer_name)');
+    } finally {
+      removeProject(dir);
+    }
   });
 
   it('takes column types from the catalog where built and test results from run_results', () => {

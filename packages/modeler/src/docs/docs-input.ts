@@ -46,6 +46,10 @@ export interface ManifestEntry {
     readonly unique_key?: string | readonly string[] | null;
     readonly incremental_strategy?: string | null;
     readonly where?: string | null;
+    readonly strategy?: string;
+    readonly updated_at?: string | null;
+    readonly check_cols?: string | readonly string[] | null;
+    readonly hard_deletes?: string;
   };
   readonly columns?: Readonly<Record<string, ManifestColumn>>;
   readonly raw_code?: string;

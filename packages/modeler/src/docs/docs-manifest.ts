@@ -36,6 +36,27 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
           depends_on: { nodes: node.dependsOn },
         };
         break;
+      case 'snapshot':
+        nodes[node.uniqueId] = {
+          unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags,
+          resource_type: 'snapshot',
+          fqn: [project, ...(node.folder ? node.folder.split('/') : []), node.name],
+          schema: node.relation.schema,
+          relation_name: quoteRelation(node.relation),
+          config: {
+            materialized: 'snapshot',
+            strategy: node.config.strategy,
+            unique_key: node.config.uniqueKey.length === 1 ? node.config.uniqueKey[0] : node.config.uniqueKey,
+            updated_at: node.config.updatedAt ?? null,
+            check_cols: node.config.strategy === 'check' ? node.config.checkCols : null,
+            hard_deletes: node.config.hardDeletes,
+          },
+          columns: columns(node.columns),
+          raw_code: node.rawSql,
+          compiled_code: node.compiledSql,
+          depends_on: { nodes: node.dependsOn },
+        };
+        break;
       case 'seed':
         nodes[node.uniqueId] = { unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags, resource_type: 'seed', schema: node.relation.schema, relation_name: quoteRelation(node.relation), columns: columns(node.columns) };
         break;

@@ -6,7 +6,7 @@ import { LINEAGE_KINDS, type ColumnTuple, type EdgeTuple, type ErdData, type Erd
 export const CHUNK_SIZE = 200;
 
 /** The order of kinds in lists and node numbers. */
-const KINDS: readonly NodeKind[] = ['model', 'source', 'seed', 'exposure', 'test'];
+const KINDS: readonly NodeKind[] = ['model', 'source', 'seed', 'snapshot', 'exposure', 'test'];
 
 interface Entry {
   readonly entry: ManifestEntry;
@@ -169,7 +169,7 @@ function nodeRecord(
   const record: { -readonly [K in keyof NodeRecord]: NodeRecord[K] } = { path: entry.original_file_path ?? entry.path ?? '' };
   if (entry.description) record.description = entry.description;
   if (entry.relation_name) record.relation = entry.relation_name;
-  if (kind === 'model' && entry.config?.materialized) record.materialized = entry.config.materialized;
+  if ((kind === 'model' || kind === 'snapshot') && entry.config?.materialized) record.materialized = entry.config.materialized;
   if (entry.tags?.length) record.tags = [...entry.tags];
   const columns = columnRows(entry, table, lineage?.columns);
   if (columns.length > 0) record.columns = columns;
@@ -203,6 +203,7 @@ function compare(a: string, b: string): number {
 function groupOf(entry: ManifestEntry, kind: NodeKind, nameOfId: (id: string) => string | undefined): string {
   switch (kind) {
     case 'model':
+    case 'snapshot':
       return (entry.fqn ?? []).slice(1, -1).join('/') || (entry.schema ?? '');
     case 'source':
       return entry.source_name ?? '';
@@ -279,6 +280,13 @@ function factsOf(entry: ManifestEntry, kind: NodeKind, nameOfId: (id: string) =>
       break;
     case 'seed':
       add('schema', entry.schema);
+      break;
+    case 'snapshot':
+      add('strategy', entry.config?.strategy);
+      add('unique key', entry.config?.unique_key);
+      add('updated at', entry.config?.updated_at);
+      add('check columns', entry.config?.check_cols);
+      add('hard deletes', entry.config?.hard_deletes);
       break;
     case 'exposure':
       add('type', entry.type);

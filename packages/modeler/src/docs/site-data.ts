@@ -7,7 +7,7 @@
 //   sql/<n>.js       REEL_DOCS_CHUNK('sql', n, SqlTuple[])        loaded when a page shows a node's SQL
 // Node number i (its index in SiteIndex.ids) is in chunk floor(i / chunkSize), at i % chunkSize.
 
-export type NodeKind = 'model' | 'source' | 'seed' | 'exposure' | 'test';
+export type NodeKind = 'model' | 'source' | 'seed' | 'snapshot' | 'exposure' | 'test';
 
 /** How an output column comes from an upstream column (the kinds of src/lineage/types.ts). */
 export type LineageKindName = 'direct' | 'renamed' | 'transformed' | 'aggregated' | 'filter' | 'join';

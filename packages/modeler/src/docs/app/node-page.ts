@@ -40,7 +40,7 @@ export async function nodePage(store: Store, n: number, column: string | undefin
   }
   if (detail.tests.length > 0) page.append(testsSection(store, detail));
   page.append(neighboursSection(store, n));
-  if (kind === 'model' || kind === 'test') page.append(sqlSection(store, n));
+  if (kind === 'model' || kind === 'snapshot' || kind === 'test') page.append(sqlSection(store, n));
   return page;
 }
 
@@ -73,7 +73,7 @@ function columnsSection(store: Store, n: number, detail: NodeDetail, selected: s
     const key = test.column.toLowerCase();
     testsByColumn.set(key, [...(testsByColumn.get(key) ?? []), test]);
   }
-  const isModel = store.kind(n) === 'model';
+  const isModel = store.kind(n) === 'model' || store.kind(n) === 'snapshot';
   const rows = detail.columns.map((column) => {
     const key = column.name.toLowerCase();
     const mine = lineage.get(key);

@@ -11,6 +11,7 @@ const FILTERS: readonly { kind: NodeKind | 'all'; label: string }[] = [
   { kind: 'model', label: 'Models' },
   { kind: 'source', label: 'Sources' },
   { kind: 'seed', label: 'Seeds' },
+  { kind: 'snapshot', label: 'Snapshots' },
   { kind: 'exposure', label: 'Exposures' },
   { kind: 'test', label: 'Tests' },
 ];
