@@ -76,6 +76,7 @@ describe('OpenLineage from `model build`', () => {
       'models/broken.sql': '{{config materialized="table"}}\nselect play_id, seconds / 0 as rate from {{ref "plays"}}',
       'models/after_broken.sql': 'select play_id, rate from {{ref "broken"}}',
       'models/last.sql': 'select play_id from {{ref "after_broken"}}',
+      'models/counted.sql': 'with recursive n(i) as (select 1 union all select i + 1 from n where i < 3)\nselect n.i, p.seconds from n cross join {{ref "plays"}} as p',
       'models/schema.yml': 'models:\n  - name: broken\n    columns:\n      - {name: play_id, tests: [not_null]}\n',
     }, { name: 'ol' });
     build = await runModel(['build', '--project-dir', root], env);
@@ -113,6 +114,13 @@ describe('OpenLineage from `model build`', () => {
     // An ABORT comes after the FAIL that caused it.
     const order = events.map((e) => `${e.eventType} ${e.job.name}`);
     expect(order.indexOf('ABORT model.ol.after_broken')).toBeGreaterThan(order.indexOf('FAIL model.ol.broken'));
+  });
+
+  it('leaves a column whose lineage is unresolved out of the columnLineage facet instead of sending part of it', () => {
+    const complete = byJob(fileEvents(), 'model.ol.counted').find((e) => e.eventType === 'COMPLETE')!;
+    const fields = (complete.outputs[0]!.facets?.columnLineage as { fields: Record<string, { inputFields: { name: string; field: string }[] }> }).fields;
+    expect(Object.keys(fields)).toEqual(['seconds']);
+    expect(fields.seconds!.inputFields.map((f) => f.field)).toEqual(['seconds']);
   });
 
   it.skipIf(!haveSchemas)('FAIL and ABORT events are valid run events, the error message a valid facet', () => {

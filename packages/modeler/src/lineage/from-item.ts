@@ -1,5 +1,5 @@
 import { composeSource, EMPTY_SOURCE, makeEdge, mergeSources, relationLabel, unresolvedSource, type ColumnSource, type Edge } from './lineage-edge.js';
-import type { ColumnsOf, RelationName } from './types.js';
+import { MORE_COLUMNS, type ColumnsOf, type RelationName } from './types.js';
 
 /** Columns of a relation that exist but are not known by name (`select *` over unknown columns). */
 export interface OpenColumns {
@@ -66,28 +66,31 @@ function bareEdge(relation: RelationName, column: string): ColumnSource {
 
 /** A table or view. Its columns come from `columnsOf`; a qualified reference needs none of them. */
 export function baseItem(relation: RelationName, alias: string | undefined, colnames: readonly string[], columnsOf: ColumnsOf): FromItem {
-  const listed = columnsOf(relation);
+  const given = columnsOf(relation);
+  const partial = given !== undefined && given[given.length - 1] === MORE_COLUMNS;
+  const listed = partial ? given.slice(0, -1) : given;
   const label = relationLabel(relation);
   const renamedFrom = (name: string): ColumnSource | undefined => {
     const index = colnames.indexOf(name);
     if (index < 0) return undefined;
-    const original = listed?.[index];
+    // Declared columns need not be in table order, so they cannot tell which column a position is.
+    const original = partial ? undefined : listed?.[index];
     return original === undefined ? unresolvedSource(`cannot tell which column of ${label} is renamed to "${name}": its columns are unknown`) : bareEdge(relation, original);
   };
   const column = colnames.length === 0 ? (name: string) => bareEdge(relation, name) : (name: string) => renamedFrom(name) ?? bareEdge(relation, name);
-  const columns = colnames.length === 0 ? (listed ?? []) : [...colnames, ...(listed ?? []).slice(colnames.length)];
+  const columns = colnames.length === 0 ? (listed ?? []) : partial ? colnames : [...colnames, ...(listed ?? []).slice(colnames.length)];
   let star: readonly OutputPart[] | undefined;
   return {
     alias: alias ?? relation.name,
     relation: alias === undefined ? relation : undefined,
     label,
     columns,
-    complete: listed !== undefined,
+    complete: listed !== undefined && !partial,
     column,
     star: () =>
       (star ??= [
         ...columns.map((name): OutputPart => ({ kind: 'column', name, source: column(name) })),
-        ...(listed ? [] : [{ kind: 'open', open: { label, lookup: (name: string) => bareEdge(relation, name) } } as const]),
+        ...(listed && !partial ? [] : [{ kind: 'open', open: { label: partial ? `${label} beyond its declared ones` : label, lookup: (name: string) => bareEdge(relation, name) } } as const]),
       ]),
     rowEdges: NO_EDGES,
     rowUnresolved: NO_REASONS,

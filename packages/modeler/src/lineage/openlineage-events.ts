@@ -98,12 +98,16 @@ function columnLineageFacet(ctx: EventContext, nodeId: string): Record<string, u
   const fields: Record<string, { inputFields: unknown[] }> = {};
   const dataset = new Map<string, unknown>();
   for (const column of lineage.columns) {
+    // The facet has no way to say "partly known": a column lineage could not resolve (or a `*` it
+    // could not expand) is left out rather than sent with some of its inputs as if they were all.
+    if (column.unresolved !== undefined || column.column === '*') continue;
     const values = column.edges.filter((e) => e.kind !== 'filter' && e.kind !== 'join');
     fields[column.column] = { inputFields: values.map(inputField) };
     for (const edge of column.edges) {
       if (edge.kind === 'filter' || edge.kind === 'join') dataset.set(`${edge.node ?? edge.relation}.${edge.column}.${edge.kind}`, inputField(edge));
     }
   }
+  if (Object.keys(fields).length === 0 && dataset.size === 0) return undefined;
   return facet('columnLineage', { fields, ...(dataset.size > 0 ? { dataset: [...dataset.values()] } : {}) });
 }
 

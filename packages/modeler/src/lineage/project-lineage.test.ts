@@ -61,8 +61,9 @@ describe('projectLineage', () => {
 
     expect(edgesOf(artifact, 'model.demo.stg_users', 'user_id')).toEqual(['renamed source.demo.raw.users.id']);
     expect(edgesOf(artifact, 'model.demo.stg_users', 'email')).toEqual(['transformed source.demo.raw.users.email']);
-    // select * over a source: its declared YAML columns.
-    expect(columnsOf(artifact, 'model.demo.stg_orders')).toEqual(['id', 'user_id', 'amount', 'status']);
+    // select * over a source: its declared YAML columns, which need not be all of them: the rest is unknown.
+    expect(columnsOf(artifact, 'model.demo.stg_orders')).toEqual(['id', 'user_id', 'amount', 'status', '*']);
+    expect(artifact.nodes['model.demo.stg_orders']!.columns.at(-1)!.unresolved).toMatch(/raw.*orders/);
     // select * over a model: the columns resolved for it.
     expect(columnsOf(artifact, 'model.demo.dim_users')).toEqual(['user_id', 'name', 'email']);
     expect(edgesOf(artifact, 'model.demo.dim_users', 'email')).toEqual(['direct model.demo.stg_users.email']);
@@ -77,7 +78,31 @@ describe('projectLineage', () => {
       'filter model.demo.stg_orders.status',
     ]);
     expect(artifact.nodes['model.demo.paid_orders']?.columns.map((c) => c.column)).toEqual(['user_id', 'amount']);
-    expect(Object.values(artifact.nodes).flatMap((node) => [...node.warnings, ...node.columns.flatMap((c) => c.unresolved ?? [])])).toEqual([]);
+    expect(Object.values(artifact.nodes).flatMap((node) => [...node.warnings, ...node.columns.flatMap((c) => (c.column === '*' ? [] : (c.unresolved ?? [])))])).toEqual([
+      'columns of raw.orders beyond its declared ones are unknown, so * cannot be expanded',
+    ]);
+  });
+
+  it('does not take declared columns for all of a relation: a column they do not name stays unresolved in a join', async () => {
+    const other = writeProject({
+      'models/sources.yml': 'sources:\n  - name: raw\n    tables:\n      - name: plays\n        columns: [{name: id}]\n      - name: members\n',
+      'models/stg_plays.sql': 'select * from {{source "raw" "plays"}}',
+      'models/play_seconds.sql': 'select p.id, seconds from {{ref "stg_plays"}} p join {{source "raw" "members"}} m on m.id = p.id',
+      'seeds/plans.csv': 'plan,price\nbasic,9\n',
+      'models/plan_prices.sql': 'select * from {{ref "plans"}}',
+    });
+    try {
+      const artifact = projectLineage(await compileOrThrow(other, { target: { schema: 'public' }, env: {}, partialParse: false }));
+      const seconds = artifact.nodes['model.demo.play_seconds']!.columns.find((c) => c.column === 'seconds')!;
+      expect(seconds.unresolved).toBeDefined();
+      expect(seconds.edges.filter((e) => e.kind !== 'join' && e.kind !== 'filter')).toEqual([]);
+      expect(edgesOf(artifact, 'model.demo.play_seconds', 'id')).toContain('direct model.demo.stg_plays.id');
+      // A seed's columns are its CSV header: all of them.
+      expect(columnsOf(artifact, 'model.demo.plan_prices')).toEqual(['plan', 'price']);
+      expect(edgesOf(artifact, 'model.demo.plan_prices', 'price')).toEqual(['direct seed.demo.plans.price']);
+    } finally {
+      removeProject(other);
+    }
   });
 
   it('prefers the catalog, by column position', () => {

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { parseSync } from 'libpg-query';
 import type { CompiledProject } from '../compile.js';
 import type { GraphNode } from '../graph/nodes.js';
 import { LineageCache, type CachedColumn, type CachedEdge, type CachedLineage, type CachedLookup } from '../cache/lineage-cache.js';
 import type { SnapshotNode } from '../graph/snapshot-node.js';
 import { resolveModelLineage } from './column-lineage.js';
-import type { ArtifactEdge, ColumnEdge, ColumnsOf, LineageArtifact, LineageKind } from './types.js';
+import { MORE_COLUMNS, type ArtifactEdge, type ColumnEdge, type ColumnsOf, type LineageArtifact, type LineageKind } from './types.js';
 
 /** One relation of a catalog: its columns by name, each with its position (1-based). */
 export interface CatalogTableLike {
@@ -160,6 +162,7 @@ class RelationIndex {
 class ColumnSources {
   private readonly fromCatalog = new Map<string, readonly string[] | undefined>();
   private readonly fromLineage = new Map<string, readonly string[]>();
+  private readonly seedHeaders = new Map<string, readonly string[] | undefined>();
 
   constructor(
     private readonly compiled: CompiledProject,
@@ -183,9 +186,29 @@ class ColumnSources {
     return this.fromCatalog.get(id);
   }
 
+  /**
+   * A seed's columns are its CSV header. Columns declared in YAML are all of them only under an
+   * enforced contract; otherwise they may be some of them (MORE_COLUMNS), which is what sources
+   * usually declare.
+   */
   private declaredColumns(id: string): readonly string[] | undefined {
     const node = this.compiled.graph.nodes.get(id);
+    if (node?.kind === 'seed') {
+      if (!this.seedHeaders.has(id)) this.seedHeaders.set(id, csvHeader(node.absolutePath, node.delimiter));
+      const header = this.seedHeaders.get(id);
+      if (header) return header;
+    }
     if (!node || !('columns' in node) || node.columns.length === 0) return undefined;
-    return node.columns.map((column) => column.name);
+    const names = node.columns.map((column) => column.name);
+    return node.kind === 'model' && node.config.contract.enforced ? names : [...names, MORE_COLUMNS];
+  }
+}
+
+function csvHeader(path: string, delimiter: string): string[] | undefined {
+  try {
+    const [header] = parseCsv(readFileSync(path), { delimiter, to_line: 1, bom: true }) as string[][];
+    return header?.length ? header : undefined;
+  } catch {
+    return undefined;
   }
 }

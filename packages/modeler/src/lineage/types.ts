@@ -41,8 +41,15 @@ export interface ModelLineage {
   readonly warnings: readonly string[];
 }
 
-/** Columns of an upstream relation in order, or undefined when unknown (then `*` cannot be expanded). */
+/**
+ * Columns of an upstream relation in order, or undefined when unknown (then `*` cannot be expanded).
+ * A list ending in MORE_COLUMNS names some of the columns only (those declared in YAML): `*`
+ * expands to them and says the rest is unknown, and a column it does not name may still be there.
+ */
 export type ColumnsOf = (relation: RelationName) => readonly string[] | undefined;
+
+/** The last entry of a list of columns that is not the whole of them (see ColumnsOf). */
+export const MORE_COLUMNS = '*';
 
 /** An edge in target/lineage.json: the upstream column named by node unique_id where it is a project node. */
 export interface ArtifactEdge {

@@ -18,6 +18,18 @@ type Options = Handlebars.HelperOptions & { loc?: { start: { line: number; colum
 
 export const SECRET_PREFIX = 'REEL_SECRET_';
 
+/** Connection strings and names that say they hold a credential. */
+const SECRET_NAME = /^(DATABASE_URL|OPENLINEAGE_URL|PGPASSWORD)$|PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
+
+/**
+ * Whether `{{env}}` refuses a variable outside profiles.yml: REEL_SECRET_* (as dbt's
+ * DBT_ENV_SECRET_*), and the variables that carry a connection's password or a token by name —
+ * compiled SQL lands in manifest.json, target/compiled and the docs site.
+ */
+export function isSecretEnv(name: string): boolean {
+  return name.startsWith(SECRET_PREFIX) || SECRET_NAME.test(name);
+}
+
 function stateOf(options: Options): RenderState {
   const state = options?.data?.reel;
   if (!state) throw new Error('helper called outside a Reel render');
@@ -102,11 +114,11 @@ export function registerHelpers(hb: typeof Handlebars, context: HelperContext): 
     const { params, options } = split(args);
     const state = stateOf(options);
     const name = String(params[0] ?? '');
-    if (name.startsWith(SECRET_PREFIX) && !state.allowSecrets) {
+    if (isSecretEnv(name) && !state.allowSecrets) {
       state.errors.push(
         new RenderError('secret-env', `env "${name}" is a secret and can only be used in profiles.yml`, {
           ...placeOf(options, state),
-          hint: `secrets (${SECRET_PREFIX}*) never appear in compiled SQL or artifacts; read them in profiles.yml instead`,
+          hint: `secrets (${SECRET_PREFIX}*, DATABASE_URL, names with PASSWORD, SECRET, TOKEN or API_KEY) never appear in compiled SQL or artifacts; read them in profiles.yml instead`,
         }),
       );
       return '';

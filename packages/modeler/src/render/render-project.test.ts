@@ -58,16 +58,20 @@ describe('rendering', () => {
       'models/a.sql': 'select {{var "start"}} as s,\n  {{env "REEL_REGION"}} as r,\n  {{doubel 2}} as d',
       'models/d.sql': 'select {{> missing_macro}}',
       'models/b.sql': 'select {{env "REEL_SECRET_TOKEN"}} as t, {{run_query "select 1"}} as q',
+      'models/e.sql': 'select \'{{env "DATABASE_URL"}}\' as u, \'{{env "OPENLINEAGE_API_KEY"}}\' as k, \'{{env "SHOP_DB_PASSWORD" "x"}}\' as p',
       'models/c.sql': 'select {{is_incrementl}} as x',
     });
     expect(errors).toEqual([
       'models/a.sql:1:8  var "start" is not set\n    fix: add it under vars: in reel_project.yml, pass --vars \'{start: ...}\', or give a default: {{var "start" "default"}}',
       'models/a.sql:2:3  environment variable REEL_REGION is not set\n    fix: export REEL_REGION=… before running, or give a default: {{env "REEL_REGION" "default"}}',
       'models/a.sql:3:5  unknown helper "doubel"\n    fix: built-in helpers are ref, source, var, env, config, ident, literal, literals; add your own as a module in macros/',
-      'models/b.sql:1:8  env "REEL_SECRET_TOKEN" is a secret and can only be used in profiles.yml\n    fix: secrets (REEL_SECRET_*) never appear in compiled SQL or artifacts; read them in profiles.yml instead',
+      'models/b.sql:1:8  env "REEL_SECRET_TOKEN" is a secret and can only be used in profiles.yml\n    fix: secrets (REEL_SECRET_*, DATABASE_URL, names with PASSWORD, SECRET, TOKEN or API_KEY) never appear in compiled SQL or artifacts; read them in profiles.yml instead',
       'models/b.sql:1:42  {{run_query}}: rendering cannot query the database\n    fix: Reel compiles without a connection; compute the value in SQL (a CTE or a model) or pass it with --vars',
       'models/c.sql:1:10  "is_incrementl" is not defined; did you mean "is_incremental"?\n    fix: templates can use is_incremental and this; read settings with {{var "name"}} and {{env "NAME"}}',
       'models/d.sql:1:8  macro "missing_macro" is not defined\n    fix: partials come from .sql or .hbs files in macros/, named by file name',
+      'models/e.sql:1:9  env "DATABASE_URL" is a secret and can only be used in profiles.yml\n    fix: secrets (REEL_SECRET_*, DATABASE_URL, names with PASSWORD, SECRET, TOKEN or API_KEY) never appear in compiled SQL or artifacts; read them in profiles.yml instead',
+      'models/e.sql:1:40  env "OPENLINEAGE_API_KEY" is a secret and can only be used in profiles.yml\n    fix: secrets (REEL_SECRET_*, DATABASE_URL, names with PASSWORD, SECRET, TOKEN or API_KEY) never appear in compiled SQL or artifacts; read them in profiles.yml instead',
+      'models/e.sql:1:78  env "SHOP_DB_PASSWORD" is a secret and can only be used in profiles.yml\n    fix: secrets (REEL_SECRET_*, DATABASE_URL, names with PASSWORD, SECRET, TOKEN or API_KEY) never appear in compiled SQL or artifacts; read them in profiles.yml instead',
     ]);
   });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { checkYaml, type ErrorPlacer } from '../load/config-schema.js';
 import type { YamlPath } from '../load/yaml-file.js';
-import { SECRET_PREFIX } from './helpers.js';
+import { isSecretEnv } from './helpers.js';
 import type { StaticCall, StaticValue } from './template.js';
 
 /**
@@ -55,7 +55,7 @@ function evaluate(
     if (second !== undefined && typeof second !== 'object') return { value: second };
     return { error: `var "${first}" is not set and has no default` };
   }
-  if (value.helper === 'env' && typeof first === 'string' && !first.startsWith(SECRET_PREFIX)) {
+  if (value.helper === 'env' && typeof first === 'string' && !isSecretEnv(first)) {
     const found = env[first];
     if (found !== undefined) return { value: found };
     if (second !== undefined && typeof second !== 'object') return { value: second };
