@@ -22,7 +22,9 @@ step('simulate 2,000 members over 90 days and load them into raw.*', [
   'packages/simulator/bin/simulate.js', '--users', '2000', '--days', '90', '--start', '2024-01-01', '--seed', '42', '--out', 'data/raw', '--load', '--project-dir', 'packages/models',
 ]);
 // Models tagged ml read what `ml score` writes (ml.*), so they are built after it.
-step('model build of packages/models (all but tag:ml)', ['packages/modeler/bin/model.js', 'build', '--project-dir', 'packages/models', '--exclude', 'tag:ml']);
+// --full-refresh: the simulation above replaces raw.*, so an incremental fct_views from an earlier run
+// (say after `simulate --append-days`) must not keep its rows.
+step('model build of packages/models (all but tag:ml)', ['packages/modeler/bin/model.js', 'build', '--project-dir', 'packages/models', '--exclude', 'tag:ml', '--full-refresh']);
 // Few epochs keep the main job short; `pnpm bench ml` trains to convergence on 100k members.
 step('ml train churn (against its baselines and the simulator\'s truth)', [
   'packages/ml/bin/ml.js', 'train', 'churn', '--project-dir', 'packages/models', '--truth', 'data/raw/truth/churn_truth.csv', '--epochs', '15',
