@@ -7,6 +7,7 @@ import { runCli } from '@reel/modeler';
 import { appendDays, loadRun, simulate } from '@reel/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../modeler/test/database.js';
+import { referenceViews } from './reference-views.js';
 
 // The streaming project built on small simulated datasets in a database of its own, and its numbers
 // checked against the CSV files and the simulator's truth.
@@ -75,6 +76,21 @@ describe('the streaming project', () => {
     expect(near).toBeGreaterThan(0.85 * dirt.near_duplicate!.applied);
     expect(near).toBeLessThanOrEqual(dirt.near_duplicate!.applied);
     expect(reasons['started_at in no known format']).toBeUndefined();
+    // The same rows kept and rejected, for the same reasons, as an independent reading of the files.
+    const reference = referenceViews(out);
+    expect(reasons).toEqual(reference.rejected);
+    expect(reference.rejected['duplicate view_id']).toBeGreaterThan(0);
+    expect(reference.rejected['unknown member']).toBeGreaterThan(0);
+    expect(await number('select count(*) as n from marts.fct_views')).toBe(reference.kept.length);
+    expect(await number('select sum(seconds_watched) as n from marts.fct_views')).toBe(reference.kept.reduce((sum, v) => sum + v.seconds, 0));
+    // Start times in every format land on the same instant: DAU per UTC day from the kept rows.
+    const utcDays = new Map<string, Set<string>>();
+    for (const v of reference.kept) {
+      const day = new Date(v.startedAt).toISOString().slice(0, 10);
+      utcDays.set(day, (utcDays.get(day) ?? new Set()).add(v.userId));
+    }
+    const dau = await db.query<{ day: string; n: string }>("select to_char(date_day, 'YYYY-MM-DD') as day, dau as n from marts.kpi_daily where dau > 0");
+    expect(Object.fromEntries(dau.map((r) => [r.day, Number(r.n)]))).toEqual(Object.fromEntries([...utcDays].map(([day, users]) => [day, users.size])));
     expect(await number("select count(*) as n from staging.stg_views where device = 'unknown'")).toBeGreaterThan(0);
     expect(await number('select count(distinct country_code) as n from staging.stg_users')).toBeLessThanOrEqual(24);
   });
@@ -117,6 +133,11 @@ describe('the streaming project', () => {
     expect(labels.size / truth.length).toBeLessThan(1.01);
     expect(agree / found).toBeGreaterThan(0.99);
     expect(truth.filter((row) => row.churned_within_30d === '1').length).toBeGreaterThan(20);
+    // Where the 30 days ended a week (the longest late arrival) before the run did, every label is the outcome.
+    const settled = truth.filter((row) => row.snapshot_date! <= '2024-02-23');
+    const mismatches = settled.filter((row) => labels.get(`${row.user_id}@${row.snapshot_date}`) !== Number(row.churned_within_30d));
+    expect(settled.filter((row) => row.churned_within_30d === '1').length).toBeGreaterThan(10);
+    expect(mismatches.slice(0, 5)).toEqual([]);
   });
 
   it('writes the analysis page and its charts from the marts', async () => {
