@@ -22,6 +22,21 @@ async function build(root: string, ...args: string[]) {
 }
 
 describe('materializations', () => {
+  it('rebuilds tables in parallel that views share, without one reading a view the other recreates', async () => {
+    const files: Record<string, string> = { 'reel_project.yml': 'name: shared\nmodels:\n  shared:\n    +schema: shared\n' };
+    for (let i = 1; i <= 6; i++) files[`models/t${i}.sql`] = `{{config materialized="table"}}\nselect g as id, g * ${i} as v from generate_series(1, 20000) g`;
+    for (let i = 1; i <= 5; i++) files[`models/v${i}.sql`] = `select a.id, a.v + b.v as s from {{ref "t${i}"}} a join {{ref "t${i + 1}"}} b using (id)`;
+    files['models/w.sql'] = 'select id, v1.s as s1, v3.s as s3, v5.s as s5 from {{ref "v1"}} v1 join {{ref "v3"}} v3 using (id) join {{ref "v5"}} v5 using (id)';
+    const root = writeProject(files);
+    expect((await build(root, '--threads', '6')).code).toBe(0);
+    // Every table now has views that read it and another table: each rebuild sets them aside and recreates them.
+    for (let round = 0; round < 3; round++) {
+      const run = await build(root, '--threads', '6', '--full-refresh');
+      expect(run.stdout + run.stderr, `round ${round}`).toContain('Completed successfully.');
+    }
+    expect(await db.query('select count(*)::int as n from shared.w')).toEqual([{ n: 20000 }]);
+  }, 60_000);
+
   it('swaps a table in without dropping the views that depend on it', async () => {
     const root = writeProject({
       'reel_project.yml': 'name: swap\nmodels:\n  swap:\n    +schema: swap\n',

@@ -45,6 +45,11 @@ export interface DependentView {
  * swap, all in the caller's transaction. Nothing is dropped with CASCADE.
  */
 export async function replacePreservingDependents(session: Session, relation: Relation, replace: () => Promise<void>): Promise<void> {
+  // Two relations built at once can share a dependent view (a view joining both): one transaction
+  // would read its definition while the other drops and recreates it ("could not open relation
+  // with OID"). Replacements therefore take turns, each until its transaction ends; they are the
+  // short last step of a build, and the DAG keeps a model from reading what another replaces.
+  await session.query(`select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('reel.replace-preserving-dependents'))`);
   const dependents = await dependentViews(session, relation);
   for (const view of [...dependents].sort((a, b) => b.depth - a.depth)) {
     await session.query(`drop ${view.kind === 'view' ? 'view' : 'materialized view'} ${quoteRelation({ schema: view.schema, identifier: view.name })}`);
