@@ -148,7 +148,16 @@ describe('bi export of the models project', () => {
 
     const relationships = readFileSync(join(model, 'definition', 'relationships.tmdl'), 'utf8');
     const pairs = [...relationships.matchAll(/\tfromColumn: (\S+)\n\ttoColumn: (\S+)/g)].map((m) => `${m[1]} -> ${m[2]}`).sort();
-    expect(pairs).toEqual(['fct_ratings.content_id -> dim_content.content_id', 'fct_subscription_events.user_id -> dim_users.user_id', 'fct_views.content_id -> dim_content.content_id', 'fct_views.user_id -> dim_users.user_id']);
+    // Conformed dimensions filtering several facts (one direction each): a star, not a loop.
+    expect(pairs).toEqual([
+      'fct_ratings.content_id -> dim_content.content_id',
+      'fct_ratings.user_id -> dim_users.user_id',
+      'fct_subscription_events.user_id -> dim_users.user_id',
+      'fct_views.content_id -> dim_content.content_id',
+      'fct_views.started_on_local -> dim_date.date_day',
+      'fct_views.user_id -> dim_users.user_id',
+      'user_churn_signals.user_id -> dim_users.user_id',
+    ]);
     const database = new URL(db.url).pathname.slice(1);
     expect(readFileSync(join(model, 'definition', 'expressions.tmdl'), 'utf8')).toContain(`Source = PostgreSQL.Database("127.0.0.1:${new URL(db.url).port || 5432}", "${database}")`);
     expect(readFileSync(join(model, 'definition', 'model.tmdl'), 'utf8')).toContain('ref table fct_views\n');
@@ -165,7 +174,7 @@ describe('bi export of the models project', () => {
     expect(connection).toMatchObject({ class: 'postgres', server: '127.0.0.1', dbname: new URL(db.url).pathname.slice(1), username: 'postgres' });
     expect(connection.password).toBeUndefined();
     expect(star.connection.relation[0].type).toBe('collection');
-    expect(star.connection.relation[0].relation.map((r: { name: string }) => r.name).sort()).toEqual(['dim_content', 'dim_users', 'fct_ratings', 'fct_subscription_events', 'fct_views']);
+    expect(star.connection.relation[0].relation.map((r: { name: string }) => r.name).sort()).toEqual(['dim_content', 'dim_date', 'dim_users', 'fct_ratings', 'fct_subscription_events', 'fct_views', 'user_churn_signals']);
     const objects = new Map(star['object-graph'].objects.object.map((o: { id: string; caption: string }) => [o.id, o.caption]));
     const related = star['object-graph'].relationships.relationship.map((r: { 'first-end-point': { 'object-id': string }; 'second-end-point': { 'object-id': string }; expression: { op: string; expression: { op: string }[] } }) => {
       expect(r.expression.op).toBe('=');
@@ -175,8 +184,11 @@ describe('bi export of the models project', () => {
       'fct_ratings.[content_id (fct_ratings)] -> dim_content.[content_id (dim_content)]',
       'fct_subscription_events.[user_id (fct_subscription_events)] -> dim_users.[user_id (dim_users)]',
       'fct_views.[content_id] -> dim_content.[content_id (dim_content)]',
+      'fct_views.[started_on_local] -> dim_date.[date_day]',
       'fct_views.[user_id] -> dim_users.[user_id (dim_users)]',
+      'user_churn_signals.[user_id (user_churn_signals)] -> dim_users.[user_id (dim_users)]',
     ]);
+    // fct_ratings → dim_users would close a loop through dim_content and fct_views: the smaller fact's link goes.
   });
 
   it('never writes the database password', () => {

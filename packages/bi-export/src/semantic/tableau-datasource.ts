@@ -51,7 +51,10 @@ export function starGroups(schema: MartSchema): StarGroup[] {
   };
   const kept: MartRelationship[] = [];
   const dropped: MartRelationship[] = [];
-  for (const r of schema.relationships) {
+  // The fact with the most dimensions keeps all of its relationships; a cycle is closed (and
+  // broken) by a smaller fact's.
+  const byCentrality = [...schema.relationships].sort((x, y) => manySide(schema, y.fromMart) - manySide(schema, x.fromMart));
+  for (const r of byCentrality) {
     const a = find(r.fromMart);
     const b = find(r.toMart);
     if (a === b) dropped.push(r);

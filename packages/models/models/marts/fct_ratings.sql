@@ -10,6 +10,7 @@ select
   u.region,
   r.stars,
   r.rated_at,
+  (r.rated_at at time zone u.time_zone)::date as rated_on_local,
   date_trunc('month', r.rated_at at time zone 'UTC')::date as rated_month
 from {{ref "stg_ratings"}} as r
 join {{ref "dim_content"}} as c on c.content_id = r.content_id

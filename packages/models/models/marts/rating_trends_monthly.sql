@@ -21,6 +21,6 @@ select
   m.ratings,
   round(m.avg_stars, 3) as avg_stars,
   round((m.avg_stars * m.ratings + o.month_mean * {{var "rating_prior_weight" 20}}) / (m.ratings + {{var "rating_prior_weight" 20}}), 3) as bayesian_avg_stars,
-  round(avg(m.avg_stars) over (partition by m.genre, m.release_cohort order by m.rated_month rows between 2 preceding and current row), 3) as rolling_3m_avg_stars
+  round(avg(m.avg_stars) over (partition by m.genre, m.release_cohort order by m.rated_month range between interval '2 months' preceding and current row), 3) as rolling_3m_avg_stars
 from monthly as m
 join overall as o using (rated_month)

@@ -56,10 +56,10 @@ ratings as (
   select
     m.user_id,
     m.snapshot_date,
-    avg(r.stars) filter (where r.rated_at >= m.snapshot_date - 28) as avg_stars_28d,
+    avg(r.stars) filter (where r.rated_on_local >= m.snapshot_date - 28) as avg_stars_28d,
     avg(r.stars) as avg_stars_before
   from members as m
-  join {{ref "fct_ratings"}} as r on r.user_id = m.user_id and r.rated_at < m.snapshot_date
+  join {{ref "fct_ratings"}} as r on r.user_id = m.user_id and r.rated_on_local < m.snapshot_date
   group by 1, 2
 ),
 billing as (
