@@ -1,7 +1,7 @@
 // pnpm analysis: answers the four business questions and tells the KPI story from the marts, as
 // docs/analysis.md with SVG charts (Vega-Lite, rendered headless) in docs/analysis/. Run after
 // `model build`; uses the same connection as `model` (DATABASE_URL, profile, embedded).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
@@ -82,7 +82,7 @@ export async function analyse(pool, dataset) {
     '',
     '## 1. Which content is most popular by region and time of day?',
     '',
-    'Viewing follows the local clock: every region peaks in the evening.',
+    peakSentence(peaks),
     '',
     '| region | peak local hour | share of the day\'s views in that hour |',
     '|---|---|---|',
@@ -104,7 +104,7 @@ export async function analyse(pool, dataset) {
     '',
     `Over ${drivers.snapshots} member-week snapshots with a complete 30-day outcome, ${pct(drivers.overall)} of members cancelled within 30 days.`,
     `Members whose watch time fell against the prior 28 days churned at ${pct(drivers.falling ?? 0)} (steady or rising: ${pct(drivers.steady ?? 0)});`,
-    `after a payment failure, ${pct(drivers.payment_failure ?? 0)}; within 45 days of a price rise, ${pct(drivers.price_rise ?? 0)}. Recency is the sharpest signal:`,
+    `after a payment failure, ${pct(drivers.payment_failure ?? 0)}; within 45 days of a price rise, ${pct(drivers.price_rise ?? 0)}. ${recencySentence(churn, drivers)}`,
     '',
     '| days since last view | snapshots | churn within 30 days |',
     '|---|---|---|',
@@ -132,7 +132,7 @@ export async function analyse(pool, dataset) {
     '',
     '## 4. Do ratings reveal content quality trends?',
     '',
-    cohorts.length > 1 ? `Newer releases rate higher: titles released ${cohorts[0]}–${cohorts[0] + 4} average ${cohortMean(cohorts[0]).toFixed(2)} stars, those released ${cohorts.at(-1)}–${cohorts.at(-1) + 4} ${cohortMean(cohorts.at(-1)).toFixed(2)}.` : '',
+    cohorts.length > 1 ? `${cohortMean(cohorts.at(-1)) > cohortMean(cohorts[0]) + 0.05 ? 'Newer releases rate higher' : cohortMean(cohorts.at(-1)) < cohortMean(cohorts[0]) - 0.05 ? 'Older releases rate higher' : 'Release age makes little difference'}: titles released ${cohorts[0]}–${cohorts[0] + 4} average ${cohortMean(cohorts[0]).toFixed(2)} stars, those released ${cohorts.at(-1)}–${cohorts.at(-1) + 4} ${cohortMean(cohorts.at(-1)).toFixed(2)}.` : '',
     '',
     await chart('ratings-by-month-and-cohort.svg', 'Average stars by month and release cohort', {
       data: { values: ratings },
@@ -165,7 +165,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const target = resolveTarget({ projectRoot: project, profile: readProfileName(project) });
   const database = await openDatabase(target, { projectRoot: project, threads: 1 });
   try {
-    const dataset = process.env.REEL_ANALYSIS_DATASET ?? 'the dataset in raw.* (see data/raw/run.json)';
+    const dataset = process.env.REEL_ANALYSIS_DATASET ?? describeRun(join(project, '..', '..', 'data', 'raw', 'run.json'));
     const { markdown, charts } = await analyse(database.pool, dataset);
     mkdirSync(join(DOCS, 'analysis'), { recursive: true });
     for (const c of charts) writeFileSync(join(DOCS, 'analysis', c.file), c.svg);
@@ -174,4 +174,28 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } finally {
     await database.close();
   }
+}
+
+/** What the evening peak table shows, in one sentence. */
+function peakSentence(peaks) {
+  const evening = peaks.filter((p) => Number(p.local_hour) >= 18 && Number(p.local_hour) <= 23);
+  if (peaks.length > 0 && evening.length === peaks.length) return 'Viewing follows the local clock: every region peaks in the evening.';
+  return `Viewing follows the local clock: ${evening.length} of ${peaks.length} regions peak in the evening (18:00–23:59 local).`;
+}
+
+/** Whether recency separates churners more than the other signals do (the spread of churn rates across its bands). */
+function recencySentence(churn, drivers) {
+  if (churn.length < 2) return 'By days since the last view:';
+  const rates = churn.map((c) => c.churn_rate);
+  const spread = Math.max(...rates) - Math.min(...rates);
+  const others = [Math.abs((drivers.falling ?? 0) - (drivers.steady ?? 0)), (drivers.payment_failure ?? 0) - (drivers.overall ?? 0), (drivers.price_rise ?? 0) - (drivers.overall ?? 0)];
+  return spread > Math.max(...others) ? `Recency is the sharpest signal (churn ranges over ${pct(spread)} between its bands):` : 'By days since the last view:';
+}
+
+/** The dataset of data/raw/run.json, as the page's first paragraph names it. */
+function describeRun(path) {
+  if (!existsSync(path)) return 'the dataset in raw.*';
+  const { arguments: a, appended_days: appended } = JSON.parse(readFileSync(path, 'utf8'));
+  const dirt = a.dirty_rate === 0 ? 'no dirt' : a.dirty_rate === 1 ? 'default dirt' : `dirt × ${a.dirty_rate}`;
+  return `the dataset of data/raw/run.json (\`simulate --users ${a.users} --days ${a.days} --start ${a.start} --seed ${a.seed}\`${appended ? ` + ${appended} appended days` : ''}: ${a.users.toLocaleString('en')} members over ${a.days + (appended ?? 0)} days, ${dirt}${a.catalog ? ', the Netflix catalog' : ''}; \`pnpm start\` makes it)`;
 }
