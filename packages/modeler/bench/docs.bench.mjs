@@ -58,6 +58,7 @@ export default async function run() {
       edited_cpu_s: round(afterEdit.cpuSeconds),
       compile_warm_s: round(compile.seconds),
       compile_warm_cpu_s: round(compile.cpuSeconds),
+      ...phasesOf('cold', cold.last),
       ...phasesOf('warm', warm.last),
       ...phasesOf('edited', afterEdit.last),
       site_mib: round(sizeOf(join(root, 'target', 'docs')) / 1024 / 1024, 1),
