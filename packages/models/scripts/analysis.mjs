@@ -61,11 +61,18 @@ export async function analyse(pool, dataset) {
   const ratings = await rows(pool, `
     select rated_month::text as month, release_cohort, (sum(avg_stars * ratings) / sum(ratings))::float as avg_stars, sum(ratings)::int as ratings
     from marts.rating_trends_monthly where release_cohort is not null group by 1, 2 having sum(ratings) >= 20 order by 1, 2`);
-  const kpis = await rows(pool, `select date_day::text as day, dau, wau, mau, watch_hours::float as watch_hours, new_members, churned_members from marts.kpi_daily where mau > 0 order by 1`);
+  const kpis = await rows(pool, `select date_day::text as day, dau, wau, mau, watch_hours::float as watch_hours, new_members, churned_members, reactivated_members from marts.kpi_daily where mau > 0 order by 1`);
   const retention = await rows(pool, `select cohort_month::text as cohort, months_since_signup, retention::float as retention from marts.retention_cohorts where cohort_month >= (select min(date_day) - interval '12 months' from marts.kpi_daily where mau > 0) order by 1, 2`);
   const last = kpis.at(-2) ?? kpis.at(-1);
   const cohortsAt = (months) => retention.filter((r) => r.months_since_signup === months);
-  const avgRetention = (months) => cohortsAt(months).reduce((s, r) => s + r.retention, 0) / Math.max(1, cohortsAt(months).length);
+  // Cohorts that signed up inside the data, with the month asked about over before it ends: members
+  // who joined earlier and are still here would be survivors only.
+  const firstDay = kpis[0]?.day ?? '';
+  const lastDay = kpis.at(-1)?.day ?? '';
+  const addMonths = (day, n) => { const d = new Date(`${day}T00:00:00Z`); d.setUTCMonth(d.getUTCMonth() + n); return d.toISOString().slice(0, 10); };
+  const observed = (months) => cohortsAt(months).filter((r) => r.cohort >= firstDay.slice(0, 8) + '01' && addMonths(r.cohort, months + 1) <= addMonths(lastDay, 0));
+  const avgRetention = (months) => observed(months).reduce((s, r) => s + r.retention, 0) / Math.max(1, observed(months).length);
+  const total = (field) => kpis.reduce((s, k) => s + Number(k[field] ?? 0), 0);
   const topGenre = genres[0];
   const bestCompletion = [...genres].filter((g) => g.watch_hours > (topGenre?.watch_hours ?? 0) / 10).sort((a, b) => b.completion - a.completion)[0];
   const cohorts = [...new Set(ratings.map((r) => r.release_cohort))].sort();
@@ -143,7 +150,8 @@ export async function analyse(pool, dataset) {
     '## KPIs: watch time, active members, retention',
     '',
     last ? `On ${last.day}: ${last.dau} daily, ${last.wau} weekly and ${last.mau} monthly active members (DAU/MAU ${pct(last.dau / last.mau)}), ${last.watch_hours.toFixed(0)} hours watched.` : '',
-    `On average ${pct(avgRetention(1))} of a signup cohort is still watching one month later.`,
+    `Over the ${kpis.length} days, ${total('new_members')} members joined, ${total('churned_members')} cancelled and ${total('reactivated_members')} reactivated a cancelled subscription; ${watchTrend(kpis)}`,
+    observed(1).length > 0 ? `Of the ${observed(1).length} signup cohort${observed(1).length === 1 ? '' : 's'} that joined within the data and whose next month is complete, on average ${pct(avgRetention(1))} are still watching one month later.` : 'No signup cohort in the data has a complete month after its signup month yet.',
     '',
     await chart('active-members.svg', 'Daily, weekly and monthly active members', {
       data: { values: kpis.flatMap((k) => ['dau', 'wau', 'mau'].map((m) => ({ day: k.day, measure: m.toUpperCase(), members: k[m] }))) },
@@ -198,4 +206,14 @@ function describeRun(path) {
   const { arguments: a, appended_days: appended } = JSON.parse(readFileSync(path, 'utf8'));
   const dirt = a.dirty_rate === 0 ? 'no dirt' : a.dirty_rate === 1 ? 'default dirt' : `dirt × ${a.dirty_rate}`;
   return `the dataset of data/raw/run.json (\`simulate --users ${a.users} --days ${a.days} --start ${a.start} --seed ${a.seed}\`${appended ? ` + ${appended} appended days` : ''}: ${a.users.toLocaleString('en')} members over ${a.days + (appended ?? 0)} days, ${dirt}${a.catalog ? ', the Netflix catalog' : ''}; \`pnpm start\` makes it)`;
+}
+
+/** Watch time of the last 28 days against the 28 before, in words. */
+function watchTrend(kpis) {
+  if (kpis.length < 56) return 'the data is too short to compare two 28-day periods of watch time.';
+  const sum = (list) => list.reduce((s, k) => s + k.watch_hours, 0);
+  const recent = sum(kpis.slice(-28));
+  const before = sum(kpis.slice(-56, -28));
+  const change = (recent - before) / before;
+  return `watch time over the last 28 days was ${recent.toFixed(0)} hours, ${change >= 0 ? 'up' : 'down'} ${pct(Math.abs(change))} on the 28 days before.`;
 }
