@@ -33,7 +33,8 @@ function codeFields(node: ModelNode | SnapshotNode, projectName: string): Record
   };
 }
 
-function fqn(projectName: string, node: GraphNode): string[] {
+/** dbt's fqn: the project, the folders below models/ (or snapshots/) and the name. */
+export function fqn(projectName: string, node: GraphNode): string[] {
   if (node.kind === 'model' || node.kind === 'snapshot') return [projectName, ...(node.folder ? node.folder.split('/') : []), node.name];
   if (node.kind === 'source') return [projectName, node.sourceName, node.tableName];
   return [projectName, node.name];

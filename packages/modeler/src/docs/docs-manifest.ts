@@ -1,5 +1,6 @@
 import type { CompiledProject } from '../compile.js';
 import type { ColumnInfo } from '../graph/nodes.js';
+import { fqn } from '../artifacts/manifest.js';
 import { quoteRelation } from '../sql/quote.js';
 import type { ManifestColumn, ManifestEntry, ManifestShape } from './docs-input.js';
 
@@ -22,7 +23,7 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
         nodes[node.uniqueId] = {
           unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags,
           resource_type: 'model',
-          fqn: [project, ...(node.folder ? node.folder.split('/') : []), node.name],
+          fqn: fqn(project, node),
           schema: node.relation.schema,
           relation_name: node.config.materialized === 'ephemeral' ? null : quoteRelation(node.relation),
           config: {
@@ -40,7 +41,7 @@ export function docsManifest(compiled: CompiledProject): ManifestShape {
         nodes[node.uniqueId] = {
           unique_id: node.uniqueId, name: node.name, path: node.file, original_file_path: node.file, description: node.description, tags: node.tags,
           resource_type: 'snapshot',
-          fqn: [project, ...(node.folder ? node.folder.split('/') : []), node.name],
+          fqn: fqn(project, node),
           schema: node.relation.schema,
           relation_name: quoteRelation(node.relation),
           config: {
